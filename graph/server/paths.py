@@ -1,0 +1,59 @@
+"""Where the local Neo4j server keeps its jars, configuration, data, logs and generated password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+NEO4J_VERSION = "5.26.30"
+
+
+@dataclass(frozen=True)
+class ServerPaths:
+    """The folder layout under ``NNSTRUCT_HOME`` (default ``~/.nnstruct``)."""
+
+    home: Path
+
+    @property
+    def root(self) -> Path:
+        return self.home / "neo4j"
+
+    @property
+    def lib_dir(self) -> Path:
+        """Jars of one Neo4j version; shared by every data folder."""
+        return self.root / f"lib-{NEO4J_VERSION}"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.root / "conf"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.run_dir / "neo4j.pid"
+
+    @property
+    def console_log(self) -> Path:
+        return self.logs_dir / "console.log"
+
+    @property
+    def password_file(self) -> Path:
+        """The generated password, owner-only (0600), so the CLI finds it by itself."""
+        return self.data_dir / "nnstruct-password"
+
+    def stored_password(self) -> str | None:
+        try:
+            return self.password_file.read_text().strip() or None
+        except OSError:
+            return None

@@ -1,0 +1,1 @@
+"""The ``nnstruct`` command line: one module per command group, assembled in :mod:`nnstruct.cli.main`."""

@@ -1,0 +1,135 @@
+"""Cypher query files: a header of ``// key: value`` lines, then statements runnable as-is in Neo4j Browser.
+
+A header looks like::
+
+    // title: Layer types per task
+    // answers: Which layer types dominate each task?
+    // params: {view: 'none', tasks: null, top: 15}
+    // render: bar x=layer_type y=modules
+
+``params`` is the map a Browser user pastes after ``:params`` to run the file by hand; its values are the
+defaults. Other keys are free-form metadata (``render`` is read by the analysis stage). Statements are
+separated by a ``;`` at the end of a line.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from nnstruct.errors import QueryFileError
+
+_HEADER_LINE = re.compile(r"^//\s*([A-Za-z_][\w-]*)\s*:\s?(.*)$")
+_MAP_KEY = re.compile(r"([{,]\s*)([A-Za-z_]\w*)\s*:")
+_CYPHER_WORDS = re.compile(r"\b(null|true|false)\b", re.IGNORECASE)
+_PARAM_USE = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def parse_cypher_map(text: str) -> dict[str, Any]:
+    """Parse a literal Cypher map such as ``{view: 'none', tasks: null, top: 15}`` into a dict."""
+    text = text.strip()
+    if not text:
+        return {}
+    words = {"null": "None", "true": "True", "false": "False"}
+    python = _MAP_KEY.sub(lambda m: f'{m.group(1)}"{m.group(2)}":', text)
+    python = _CYPHER_WORDS.sub(lambda m: words[m.group(1).lower()], python)
+    try:
+        value = ast.literal_eval(python)
+    except (ValueError, SyntaxError) as exc:
+        raise ValueError(f"not a literal Cypher map: {text}") from exc
+    if not isinstance(value, dict):
+        raise ValueError(f"not a Cypher map: {text}")
+    return value
+
+
+@dataclass(frozen=True)
+class QueryFile:
+    path: Path
+    name: str
+    meta: dict[str, str]
+    defaults: dict[str, Any]
+    statements: tuple[str, ...] = field(repr=False)
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("title", self.name)
+
+    @property
+    def answers(self) -> str:
+        return self.meta.get("answers", "")
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text()
+
+    def used_parameters(self) -> set[str]:
+        return {name for statement in self.statements for name in _PARAM_USE.findall(statement)}
+
+    def bind(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults overlaid with ``given``; every ``$name`` the statements use must end up with a value."""
+        params = {**self.defaults, **(given or {})}
+        missing = sorted(self.used_parameters() - set(params))
+        if missing:
+            raise QueryFileError(
+                f"{self.path}: missing parameter(s) {', '.join('$' + m for m in missing)}; "
+                f"give them with --param NAME=VALUE or declare defaults in the file's `// params:` line"
+            )
+        return params
+
+
+def parse(path: Path, name: str | None = None) -> QueryFile:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise QueryFileError(f"cannot read query file {path}: {exc.strerror or exc}") from exc
+    meta: dict[str, str] = {}
+    body: list[str] = []
+    in_header = True
+    for line in text.splitlines():
+        match = _HEADER_LINE.match(line.strip()) if in_header else None
+        if match:
+            key, value = match.group(1).lower(), match.group(2).strip()
+            meta[key] = f"{meta[key]} {value}".strip() if key in meta else value
+            continue
+        if in_header and line.strip().startswith("//"):
+            continue  # free comment lines inside the header
+        if line.strip():
+            in_header = False
+        body.append(line)
+    try:
+        defaults = parse_cypher_map(meta.get("params", ""))
+    except ValueError as exc:
+        raise QueryFileError(f"{path}: bad `// params:` line: {exc}") from exc
+    statements = tuple(s.strip() for s in re.split(r";\s*$", "\n".join(body), flags=re.MULTILINE) if s.strip())
+    if not statements:
+        raise QueryFileError(f"{path}: no Cypher statement in the file")
+    return QueryFile(path, name or path.stem, meta, defaults, statements)
+
+
+def queries_root() -> Path:
+    """The folder of the query files that ship with nnstruct (package data)."""
+    return Path(str(resources.files("nnstruct.queries")))
+
+
+@cache
+def load(name: str) -> QueryFile:
+    """Load a shipped query by its name relative to ``queries/`` without the suffix, e.g. ``ingest/write_model``."""
+    path = queries_root() / f"{name}.cypher"
+    if not path.is_file():
+        raise QueryFileError(f"no shipped query named {name!r} (looked for {path})")
+    return parse(path, name)
+
+
+def load_path(path: str | Path) -> QueryFile:
+    """Load a user's own query file, or a shipped one by name when no such file exists."""
+    candidate = Path(path).expanduser()
+    if candidate.is_file():
+        return parse(candidate)
+    if candidate.suffix != ".cypher" and not candidate.is_absolute():
+        return load(str(path))
+    raise QueryFileError(f"query file {candidate} does not exist")
