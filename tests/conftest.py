@@ -1,0 +1,35 @@
+"""Shared fixtures: a real Neo4j server (the one the environment configures) and settings to reach it.
+
+Tests run one at a time against one server; a test that writes starts from `clean_graph`, so no test sees
+another's data. `.ci/run` starts the local server before pytest and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from nnstruct.graph.connection import Graph, connect
+from nnstruct.graph.schema import init_schema, reset
+from nnstruct.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def graph(settings: Settings) -> Iterator[Graph]:
+    with connect(settings) as connected:
+        init_schema(connected)
+        yield connected
+
+
+@pytest.fixture
+def clean_graph(graph: Graph) -> Graph:
+    """The graph wiped of nnstruct's data, with the schema in place."""
+    reset(graph)
+    init_schema(graph)
+    return graph
