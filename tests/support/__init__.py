@@ -1,0 +1,1 @@
+"""Helpers shared by tests and bench scripts: a fake Hugging Face hub serving configs over HTTP."""
