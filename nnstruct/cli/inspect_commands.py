@@ -1,5 +1,218 @@
-"""Placeholder: filled in by the issue that owns this command group."""
+"""``nnstruct show | diff | export``: look at one stored module tree, compare two, or write them to files."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-COMMANDS: list[click.Command] = []
+from nnstruct.cli import output
+from nnstruct.cli.options import connection_options, settings_from
+from nnstruct.errors import NnstructError
+
+if TYPE_CHECKING:
+    from nnstruct.graph.connection import Graph
+    from nnstruct.graph.model_trees import ModelTree
+
+
+def _print_unwrapped(renderable: Any) -> None:
+    """Print to stdout; when it is not a terminal, as wide as the table needs so piped output does not wrap."""
+    console = output.out
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    from rich.measure import Measurement
+
+    width = Measurement.get(console, console.options.update(max_width=100_000), renderable).maximum
+    console.print(renderable, width=max(width, 80))
+
+
+def _read_trees(graph: Graph, model_ids: tuple[str, ...] | list[str]) -> list[ModelTree]:
+    from nnstruct.graph.model_trees import read_model_tree
+
+    return [read_model_tree(graph, model_id) for model_id in model_ids]
+
+
+@click.command("show")
+@click.argument("model_id")
+@click.option("--depth", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Show modules down to nesting level N (root = 0; default: all).")
+@click.option("--fold/--no-fold", default=True, show_default=True,
+              help="Show consecutive identical sibling blocks once with a count (BertLayer x12).")
+@connection_options
+@click.pass_context
+def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **flags: Any) -> None:
+    """Print MODEL_ID's module tree, torchinfo-style: layer (type:depth-idx), path, class, own and subtree
+    parameters, depth; repeated blocks folded, shared (tied) modules marked, totals at the bottom.
+
+    Total params are counted once per tensor (tied weights once), as ingest stored them on the model.
+
+    \b
+    Example:
+      nnstruct show transformers/bert/text-classification --depth 3
+      nnstruct show transformers/bert/text-classification --no-fold
+    """
+    from nnstruct.analysis.tree_view import render
+    from nnstruct.graph.connection import connect
+
+    with connect(settings_from(ctx, **flags)) as graph:
+        tree = _read_trees(graph, [model_id])[0]
+    _print_unwrapped(render(tree, max_depth=depth, folded=fold))
+
+
+def wl_similarity(graph: Graph, a: ModelTree, b: ModelTree) -> tuple[float | None, str]:
+    """Weisfeiler-Lehman similarity of the two stored architectures, from dedup (the one place diff asks)."""
+    hash_a, hash_b = a.architecture.get("hash"), b.architecture.get("hash")
+    if hash_a and hash_a == hash_b:
+        return 1.0, "same architecture hash"
+    try:
+        from nnstruct.dedup import similarity as dedup_similarity  # type: ignore[attr-defined]
+    except ImportError:
+        return None, "dedup's architecture similarity is not available in this install"
+    score = dedup_similarity.architecture_similarity(graph, hash_a, hash_b)
+    return (float(score), "") if score is not None else (None, "dedup could not score these architectures")
+
+
+@click.command("diff")
+@click.argument("model_a")
+@click.argument("model_b")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one coloured line per change; json: the same changes as data.")
+@connection_options
+@click.pass_context
+def diff(ctx: click.Context, model_a: str, model_b: str, fmt: str, **flags: Any) -> None:
+    """Structural diff of two stored module trees: modules added, removed, changed class or shape
+    (in/out features, kernel, ...), with repeated blocks aligned, plus their Weisfeiler-Lehman similarity.
+
+    Both trees are folded first (runs of identical consecutive siblings count as one block), then aligned by
+    path, so 12 BERT layers against 6 read `encoder.layer: BertLayer x12 -> x6 (6 removed: 6..11)`. Paths
+    with `*` stand for every member of a folded block. Lines start with `-` (only in A), `+` (only in B) or
+    `~` (in both, changed). Exit code 0 whether or not they differ.
+
+    \b
+    Example:
+      nnstruct diff transformers/bert/text-classification transformers/roberta/text-classification
+      nnstruct diff transformers/bert/fill-mask transformers/gpt2/text-generation --format json
+    """
+    from nnstruct.analysis.tree_diff import diff_trees, render
+    from nnstruct.graph.connection import connect
+
+    with connect(settings_from(ctx, **flags)) as graph:
+        tree_a, tree_b = _read_trees(graph, [model_a, model_b])
+        result = diff_trees(tree_a, tree_b)
+        result.similarity, result.similarity_note = wl_similarity(graph, tree_a, tree_b)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_unwrapped(render(result))
+
+
+def _export_help() -> str:
+    from nnstruct.analysis.export import COLUMNS
+
+    width = max(len(name) for name in COLUMNS)
+    columns = "\n".join(f"  {name:<{width}}  {meaning}" for name, meaning in COLUMNS.items())
+    return _EXPORT_HELP.replace("{columns}", columns)
+
+
+_EXPORT_HELP = """Write the module trees of one or more stored models: one row per module, keyed by path.
+
+csv: one row per module (what named_modules() yields, in that order). The old pipeline's per-model layer CSV
+columns (model id, task, layer name, layer type, nesting level, parameters) are model_id, task,
+path/layer_name, layer_type, depth and own_params/subtree_params. json: {"columns": ..., "models":
+[{"model": ..., "modules": [rows]}]}. graphml: the tree as a directed graph (node id = path, the root is
+"(root)"; edges kind=child, or kind=tied for shared modules) for Gephi, yEd and networkx.read_graphml.
+
+Several models: csv and json go to ONE file (or stdout), told apart by model_id. When --output is an
+existing folder (or ends with /), and always for graphml, each model gets its own file in that folder, named
+after its id with / as __ (transformers__bert__fill-mask.graphml).
+
+\b
+Columns (csv, json):
+{columns}
+
+\b
+Example:
+  nnstruct export transformers/bert/text-classification > bert.csv
+  nnstruct export transformers/bert/fill-mask transformers/gpt2/text-generation -o trees.csv
+  nnstruct export transformers/bert/fill-mask transformers/t5/translation --format graphml -o graphs/
+"""
+
+
+def _as_folder(output_path: Path | None, fmt: str, count: int) -> bool:
+    if output_path is None:
+        if fmt == "graphml" and count > 1:
+            raise NnstructError("graphml writes one file per model: give --output FOLDER for several models")
+        return False
+    if output_path.is_dir() or str(output_path).endswith(("/", "\\")):
+        return True
+    return fmt == "graphml" and count > 1
+
+
+def _write(trees: list[ModelTree], fmt: str, stream: Any) -> int:
+    from nnstruct.analysis import export
+
+    if fmt == "csv":
+        return export.write_csv(trees, stream)
+    if fmt == "json":
+        return export.write_json(trees, stream)
+    return export.write_graphml(trees[0], stream)
+
+
+def _open(path: Path, fmt: str) -> Any:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "wb") if fmt == "graphml" else open(path, "w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise NnstructError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+@click.command("export", help=_export_help())
+@click.argument("model_ids", nargs=-1, required=True, metavar="MODEL_ID...")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "graphml"]), default="csv", show_default=True,
+              help="File format (see above).")
+@click.option("--output", "-o", "output_path", type=click.Path(path_type=Path), default=None,
+              help="File to write, or a folder for one file per model (default: stdout).")
+@connection_options
+@click.pass_context
+def export_command(ctx: click.Context, model_ids: tuple[str, ...], fmt: str, output_path: Path | None,
+                   **flags: Any) -> None:
+    from nnstruct.analysis.export import file_stem
+    from nnstruct.graph.connection import connect
+
+    ids = list(dict.fromkeys(model_ids))
+    folder = _as_folder(output_path, fmt, len(ids))
+    with connect(settings_from(ctx, **flags)) as graph:
+        trees = _read_trees(graph, ids)
+    if output_path is None:
+        if fmt == "graphml":
+            buffer = io.BytesIO()
+            _write(trees, fmt, buffer)
+            sys.stdout.buffer.write(buffer.getvalue())
+            sys.stdout.flush()
+        else:
+            _write(trees, fmt, sys.stdout)
+        return
+    if folder:
+        assert output_path is not None
+        used: set[str] = set()
+        for tree in trees:
+            stem = file_stem(tree.model_id)
+            while stem in used:
+                stem += "_"
+            used.add(stem)
+            target = output_path / f"{stem}.{fmt}"
+            with _open(target, fmt) as stream:
+                rows = _write([tree], fmt, stream)
+            output.err.print(f"{tree.model_id}: {rows:,} modules -> {target}", highlight=False)
+        return
+    with _open(output_path, fmt) as stream:
+        rows = _write(trees, fmt, stream)
+    output.err.print(f"{len(trees)} model(s), {rows:,} modules -> {output_path}", highlight=False)
+
+
+COMMANDS: list[click.Command] = [show, diff, export_command]
