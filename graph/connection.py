@@ -6,6 +6,7 @@ line and exit 2 instead of a driver traceback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -100,8 +101,16 @@ def _unreachable(info: ConnectionInfo, exc: Exception) -> str:
         if info.local
         else "check --uri / NEO4J_URI and that the server runs"
     )
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"cannot reach Neo4j at {info.uri} ({reason}); {hint}"
+    return f"cannot reach Neo4j at {info.uri} ({_reason(exc)}); {hint}"
+
+
+def _reason(exc: Exception) -> str:
+    """The telling part of a driver error: its last line, and of that the socket error when it names one."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    socket_error = re.search(r"\(reason (.+)\)$", lines[-1])
+    return socket_error.group(1) if socket_error else lines[-1].rstrip(":")
 
 
 def _refused(info: ConnectionInfo) -> str:

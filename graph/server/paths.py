@@ -48,6 +48,25 @@ class ServerPaths:
         return self.logs_dir / "console.log"
 
     @property
+    def conf_file(self) -> Path:
+        return self.conf_dir / "neo4j.conf"
+
+    @property
+    def lock_file(self) -> Path:
+        """Held while a start or stop is under way, so two of them never race on one home."""
+        return self.run_dir / "launcher.lock"
+
+    @property
+    def assemble_log(self) -> Path:
+        """Maven's output from the last assembly of the jars."""
+        return self.logs_dir / "assemble.log"
+
+    @property
+    def system_database_dir(self) -> Path:
+        """Present once the server has started for the first time (the initial password is then fixed)."""
+        return self.data_dir / "databases" / "system"
+
+    @property
     def password_file(self) -> Path:
         """The generated password, owner-only (0600), so the CLI finds it by itself."""
         return self.data_dir / "nnstruct-password"
