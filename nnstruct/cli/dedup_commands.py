@@ -1,5 +1,59 @@
-"""Placeholder: filled in by the issue that owns this command group."""
+"""``nnstruct dedup``: label models by name family and/or architecture cluster, for the analyses to filter on."""
+
+from __future__ import annotations
+
+from typing import Any
 
 import click
 
-COMMANDS: list[click.Command] = []
+from nnstruct.cli import output
+from nnstruct.cli.options import connection_options, pop_connection_flags, settings_from
+
+
+@click.command("dedup")
+@click.option("--strategy", default=None, metavar="name|architecture|both",
+              help="name: families by base name; architecture: clusters of near-identical module trees; "
+                   "both [env NNSTRUCT_DEDUP_STRATEGY; default: name].")
+@click.option("--similarity-threshold", type=float, default=None, metavar="T",
+              help="Cosine of WL subtree features, in (0, 1], from which two trees are near duplicates "
+                   "[env NNSTRUCT_SIMILARITY_THRESHOLD; default: 0.85].")
+@click.option("--label", default="class", show_default=True, metavar="class|class+shape",
+              help="What WL labels each module with: its class name, or its class and shape attributes.")
+@connection_options
+@click.pass_context
+def dedup(ctx: click.Context, strategy: str | None, similarity_threshold: float | None, label: str,
+          **flags: Any) -> None:
+    """Group the ingested models by name family and/or by architecture, and store the grouping in the graph.
+
+    name: each model joins a Family (config model_type, else its class without the head, else its id), and one
+    model per family and task, the most downloaded, gets rep_name = true.
+    architecture: every stored module tree is hashed with Weisfeiler-Lehman (networkx); trees with equal hashes
+    are exact duplicates (Architecture.class_hash), trees whose WL feature cosine reaches the threshold are
+    linked (SIMILAR_TO) and clustered (Cluster), and one model per cluster and task gets rep_architecture = true.
+    A new run replaces the previous labelling of its strategy in one transaction.
+
+    \b
+    Example:
+      nnstruct dedup
+      nnstruct dedup --strategy architecture --similarity-threshold 0.9
+      nnstruct dedup --strategy both --label class+shape
+    """
+    from nnstruct.dedup.runner import run_dedup
+    from nnstruct.graph.connection import connect
+    from nnstruct.graph.schema import init_schema
+
+    connection = pop_connection_flags(flags)
+    settings = settings_from(ctx, dedup_strategy=strategy, similarity_threshold=similarity_threshold, **connection)
+    strategy = str(settings.dedup_strategy).strip().lower()
+    threshold = settings.similarity_threshold
+    from nnstruct.dedup.runner import validate
+
+    validate(strategy, threshold, label)  # before connecting: bad input fails fast
+    with connect(settings) as graph:
+        init_schema(graph)
+        summary = run_dedup(graph, strategy, threshold, label, log=lambda line: output.err.print(line))
+    for line in summary.lines():
+        output.err.print(line, highlight=False, markup=False)
+
+
+COMMANDS: list[click.Command] = [dedup]

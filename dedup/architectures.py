@@ -1,0 +1,189 @@
+"""Architecture dedup on plain rows: exact groups by WL graph hash, near duplicates by WL feature cosine, clusters.
+
+The unit of work is the distinct tree: features are computed once per stored Architecture (ingest already stores
+one Architecture per distinct tree, shared by every model that builds it), and the similarity index runs over the
+distinct trees of the chosen labelling (``--label class`` merges Architectures that differ only in sizes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnstruct.dedup.clusters import MAX_LINKS, capped_links, components
+from nnstruct.dedup.describe import describe_tree
+from nnstruct.dedup.labels import class_label, label_function
+from nnstruct.dedup.models import ModelRow, representatives
+from nnstruct.dedup.similarity_index import bag_matrix, row_dots, similar_pairs
+from nnstruct.dedup.wl_features import HashMemo, WlSettings, tree_shape, wl_hashes
+
+
+@dataclass(frozen=True)
+class TreeRows:
+    """One stored Architecture's module rows (``path``, ``class_name``, structural attributes) and tied edges."""
+
+    hash: str
+    rows: Sequence[Mapping[str, Any]]
+    tied: Sequence[tuple[str, str]] = ()  # (holder path, target path)
+
+
+@dataclass(frozen=True)
+class ArchitectureFeatures:
+    hash: str
+    class_hash: str  # WL graph hash over class names (label "class")
+    shape_hash: str | None  # WL graph hash over class + shape (label "class+shape"), when that label is used
+    hash_iterations: int
+    bag: Any  # Counter of WL subtree hashes under the chosen label
+    description: str
+
+    def exact_hash(self, label: str) -> str:
+        return self.shape_hash if label == "class+shape" and self.shape_hash else self.class_hash
+
+
+def architecture_features(tree: TreeRows, label: str, settings: WlSettings, memo: HashMemo | None = None
+                          ) -> ArchitectureFeatures:
+    shape = tree_shape([row["path"] for row in tree.rows], tree.tied)
+    by_class = wl_hashes([class_label(row) for row in tree.rows], shape, settings, memo)
+    shape_hash, bag = None, by_class.bag
+    if label != "class":
+        by_label = wl_hashes([label_function(label)(row) for row in tree.rows], shape, settings, memo)
+        shape_hash, bag = by_label.exact_hash, by_label.bag
+    return ArchitectureFeatures(tree.hash, by_class.exact_hash, shape_hash, by_class.hash_iterations, bag,
+                                describe_tree(tree.rows, shape))
+
+
+@dataclass(frozen=True)
+class ArchitectureRow:
+    hash: str
+    class_hash: str
+    shape_hash: str | None
+    hash_iterations: int
+    cluster: str  # Cluster key
+    representative: bool  # the cluster's representative architecture
+    score: float  # cosine to the cluster's representative tree
+    description: str
+    models: int  # built models using it
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    key: str
+    representative: str  # architecture hash
+    size: int  # architectures
+    trees: int  # distinct trees under the label
+    models: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str  # the less popular architecture
+    target: str
+    score: float
+    exact: bool  # same tree under the label (score 1)
+
+
+@dataclass
+class ArchitectureLabelling:
+    label: str
+    threshold: float
+    settings: WlSettings
+    architectures: list[ArchitectureRow]
+    clusters: list[ClusterRow]  # largest (by models) first
+    links: list[Link]
+    representative_models: set[str]
+    labelled_models: list[str]  # models given rep_architecture (true or false)
+    distinct_trees: int
+    near_pairs: int  # pairs of distinct trees at or above the threshold (before the per-tree cap)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def exact_groups(self) -> list[tuple[str, list[ArchitectureRow]]]:
+        """Architectures sharing one tree under the label, largest (by models) first."""
+        groups: dict[str, list[ArchitectureRow]] = defaultdict(list)
+        for row in self.architectures:
+            groups[row.shape_hash or row.class_hash].append(row)
+        return sorted(groups.items(), key=lambda item: (-sum(r.models for r in item[1]), item[0]))
+
+
+def cluster_key(label: str, threshold: float, representative: str) -> str:
+    return f"{label}:{threshold:g}:{representative}"
+
+
+def compute_features(trees: Iterable[TreeRows], label: str, settings: WlSettings,
+                     progress: Callable[[int], None] | None = None) -> dict[str, ArchitectureFeatures]:
+    memo = HashMemo(settings.digest_size)
+    features = {}
+    for tree in trees:
+        features[tree.hash] = architecture_features(tree, label, settings, memo)
+        if progress:
+            progress(1)
+    return features
+
+
+def label_architectures(features: Mapping[str, ArchitectureFeatures], models: Sequence[ModelRow], label: str,
+                        threshold: float, settings: WlSettings, max_links: int = MAX_LINKS) -> ArchitectureLabelling:
+    """Exact groups, near-duplicate links, clusters and one representative model per (cluster, task)."""
+    clock = time.perf_counter()
+    used = defaultdict(lambda: [0, 0])  # hash -> [built models, downloads]
+    for model in models:
+        if model.ok and model.arch_hash in features:
+            used[model.arch_hash][0] += 1
+            used[model.arch_hash][1] += model.downloads or 0
+
+    def popularity(arch: str) -> tuple[int, int, str]:
+        return (-used[arch][0], -used[arch][1], arch)
+
+    members: dict[str, list[str]] = defaultdict(list)
+    for arch in sorted(features, key=popularity):
+        members[features[arch].exact_hash(label)].append(arch)
+    # one row per distinct tree, most popular first (so "smallest number" = "most popular")
+    groups = sorted(members.values(), key=lambda archs: (-sum(used[a][0] for a in archs),
+                                                         -sum(used[a][1] for a in archs), archs[0]))
+    matrix = bag_matrix([features[archs[0]].bag for archs in groups])
+    pairs = similar_pairs(matrix, threshold)
+    found = components(len(groups), pairs)
+    rep_of_group = found.representative[found.cluster]
+    score_to_rep = row_dots(matrix, np.arange(len(groups)), rep_of_group) if groups else np.empty(0)
+    seconds = {"index": time.perf_counter() - clock}
+
+    keys = [cluster_key(label, threshold, groups[rep][0]) for rep in found.representative]
+    architectures, links = [], []
+    for number, archs in enumerate(groups):
+        cluster = int(found.cluster[number])
+        canonical = archs[0]
+        for arch in archs:
+            f = features[arch]
+            architectures.append(ArchitectureRow(
+                arch, f.class_hash, f.shape_hash, f.hash_iterations, keys[cluster],
+                arch == groups[found.representative[cluster]][0], round(min(1.0, float(score_to_rep[number])), 6),
+                f.description, used[arch][0]))
+            if arch != canonical:
+                links.append(Link(arch, canonical, 1.0, True))
+    for index in capped_links(pairs, max_links):
+        left, right = int(pairs.left[index]), int(pairs.right[index])
+        links.append(Link(groups[right][0], groups[left][0], round(float(pairs.score[index]), 6), False))
+
+    clusters = []
+    by_cluster: dict[str, list[ArchitectureRow]] = defaultdict(list)
+    for row in architectures:
+        by_cluster[row.cluster].append(row)
+    for number, key in enumerate(keys):
+        rows = by_cluster[key]
+        rep_hash = groups[found.representative[number]][0]
+        trees = len({row.shape_hash or row.class_hash for row in rows})
+        clusters.append(ClusterRow(key, rep_hash, len(rows), trees, sum(r.models for r in rows),
+                                   features[rep_hash].description))
+    clusters.sort(key=lambda c: (-c.models, -c.size, c.key))
+
+    cluster_of_arch = {row.hash: row.cluster for row in architectures}
+    group_of = {m.id: cluster_of_arch[m.arch_hash] for m in models if m.arch_hash in cluster_of_arch}
+    chosen = representatives(models, group_of)
+    seconds["clusters"] = time.perf_counter() - clock - seconds["index"]
+    return ArchitectureLabelling(
+        label, threshold, settings, architectures, clusters, links, chosen, [m.id for m in models],
+        len(groups), len(pairs), seconds)

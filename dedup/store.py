@@ -1,0 +1,107 @@
+"""Dedup's reads from and writes to the graph. Every write of one run happens in ONE transaction, so a reader sees
+either the old labelling or the new one, never a mix; statements take their rows in UNWIND batches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from nnstruct.dedup.architectures import ArchitectureLabelling, TreeRows
+from nnstruct.dedup.families import NameLabelling
+from nnstruct.dedup.models import ModelRow
+from nnstruct.graph.connection import Graph
+from nnstruct.queries.query_file import load
+
+BATCH = 5_000
+TREE_BATCH = 200  # architectures per module read
+
+
+def read_models(graph: Graph) -> list[ModelRow]:
+    return [ModelRow.from_record(row) for row in graph.read(load("dedup/read_models").statements[0])]
+
+
+def read_architecture_hashes(graph: Graph) -> list[str]:
+    return [row["hash"] for row in graph.read(load("dedup/read_architectures").statements[0])]
+
+
+def read_trees(graph: Graph, hashes: Sequence[str], batch: int = TREE_BATCH) -> Iterator[TreeRows]:
+    """Module rows (and tied edges) of each architecture, a batch of architectures per query."""
+    modules, tied = load("dedup/read_modules").statements[0], load("dedup/read_tied").statements[0]
+    for start in range(0, len(hashes), batch):
+        chunk = list(hashes[start:start + batch])
+        rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for record in graph.read(modules, {"hashes": chunk}):
+            rows[record["hash"]].append(record["row"])
+        edges: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for record in graph.read(tied, {"hashes": chunk}):
+            edges[record["hash"]].append((record["holder"], record["target"]))
+        for arch in chunk:
+            if rows.get(arch):
+                yield TreeRows(arch, rows[arch], edges.get(arch, ()))
+
+
+def _run(tx: ManagedTransaction, name: str, params: dict[str, Any], batched: str | None = None) -> None:
+    """Run a query file's statements; with ``batched``, once per BATCH rows of that parameter."""
+    query = load(f"dedup/{name}")
+    if batched is None:
+        for statement in query.statements:
+            tx.run(statement, query.bind(params)).consume()
+        return
+    rows = params[batched]
+    for start in range(0, len(rows), BATCH):
+        bound = query.bind({**params, batched: rows[start:start + BATCH]})
+        for statement in query.statements:
+            tx.run(statement, bound).consume()
+
+
+def write_names(tx: ManagedTransaction, labelling: NameLabelling, run: dict[str, Any]) -> None:
+    families = [vars(family) for family in labelling.families]
+    _run(tx, "write_families", {"families": families}, batched="families")
+    members = [{"id": model_id, "family": family, "representative": model_id in labelling.representative}
+               for model_id, family in labelling.family_of.items()]
+    _run(tx, "write_family_members", {"rows": members}, batched="rows")
+    _run(tx, "clear_families", {})
+    _run(tx, "write_run", {"strategy": "name", "settings": run})
+
+
+def write_architectures(tx: ManagedTransaction, labelling: ArchitectureLabelling, run: dict[str, Any]) -> None:
+    settings = labelling.settings
+    hashes = [row.hash for row in labelling.architectures]
+    _run(tx, "clear_architecture_labelling", {"hashes": hashes})
+    _run(tx, "write_architecture_hashes", {
+        "rows": [{"hash": r.hash, "class_hash": r.class_hash, "shape_hash": r.shape_hash,
+                  "iterations": r.hash_iterations} for r in labelling.architectures],
+        "networkx_version": settings.networkx_version}, batched="rows")
+    _run(tx, "write_clusters", {
+        "clusters": [vars(cluster) for cluster in labelling.clusters], "label": labelling.label,
+        "threshold": labelling.threshold, "networkx_version": settings.networkx_version,
+        "wl_iterations": settings.iterations, "wl_initial_labels": settings.include_initial}, batched="clusters")
+    _run(tx, "write_cluster_members", {
+        "rows": [{"hash": r.hash, "cluster": r.cluster, "representative": r.representative, "score": r.score}
+                 for r in labelling.architectures]}, batched="rows")
+    links: dict[str, list[dict[str, Any]]] = {arch: [] for arch in hashes}
+    for link in labelling.links:
+        links[link.source].append({"target": link.target, "score": link.score})
+    _run(tx, "write_similar", {"rows": [{"hash": h, "links": out} for h, out in links.items()],
+                               "label": labelling.label, "threshold": labelling.threshold}, batched="rows")
+    _run(tx, "clear_clusters", {})
+    flags = [{"id": model_id, "representative": model_id in labelling.representative_models}
+             for model_id in labelling.labelled_models]
+    _run(tx, "write_model_flags", {"rows": flags}, batched="rows")
+    _run(tx, "write_run", {"strategy": "architecture", "settings": run})
+
+
+def replace_labelling(graph: Graph, names: NameLabelling | None, names_run: dict[str, Any],
+                      architectures: ArchitectureLabelling | None, architectures_run: dict[str, Any]) -> None:
+    """One write transaction for everything this run labels (both strategies, for ``--strategy both``)."""
+
+    def work(tx: ManagedTransaction) -> None:
+        if names is not None:
+            write_names(tx, names, names_run)
+        if architectures is not None:
+            write_architectures(tx, architectures, architectures_run)
+
+    graph.write_transaction(work)

@@ -1,0 +1,7 @@
+// title: Dedup (architecture): forget clusters no architecture belongs to
+// answers: Deletes Cluster nodes left without members by a new labelling (another threshold or label).
+// params: {}
+
+MATCH (c:Cluster)
+WHERE NOT EXISTS { (c)<-[:IN_CLUSTER]-(:Architecture) }
+DETACH DELETE c

@@ -1,0 +1,15 @@
+// title: Dedup (name): family membership
+// answers: Puts each model in its family (moving it out of any other) and sets its representative flag.
+// params: {rows: [{id: 'google-bert/bert-base-uncased', family: 'bert', representative: true}]}
+
+UNWIND $rows AS row
+MATCH (m:Model {id: row.id})
+SET m.family = row.family, m.rep_name = row.representative
+WITH m, row
+OPTIONAL MATCH (m)-[old:IN_FAMILY]->(other:Family)
+  WHERE other.name <> row.family
+DELETE old
+WITH DISTINCT m, row
+MATCH (f:Family {name: row.family})
+MERGE (m)-[r:IN_FAMILY]->(f)
+SET r.representative = row.representative

@@ -1,0 +1,7 @@
+// title: Dedup (architecture): representative models
+// answers: Sets rep_architecture on each model: true for one model per (cluster, task), the most downloaded.
+// params: {rows: [{id: 'google-bert/bert-base-uncased', representative: true}]}
+
+UNWIND $rows AS row
+MATCH (m:Model {id: row.id})
+SET m.rep_architecture = row.representative
