@@ -1,0 +1,294 @@
+"""Draw a query result as PNG charts following a :class:`RenderSpec` (matplotlib, Agg backend).
+
+Readability rules: at most ``top`` categories (the rest summed as "other" on bar charts), horizontal bars
+when labels are many or long, a log scale when values span orders of magnitude, titles and axis labels
+always set. One image per facet value (e.g. per task) when the spec names a facet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
+
+from nnstruct.analysis import shaping  # noqa: E402
+from nnstruct.analysis.render_spec import RenderSpec, facet_title  # noqa: E402
+from nnstruct.errors import QueryFileError  # noqa: E402
+
+DPI = 100
+DEFAULT_TOP = {"bar": 20, "box": 10, "heatmap": 40, "heatmap-log": 40}
+_PALETTE = plt.get_cmap("tab10").colors
+
+
+@dataclass(frozen=True)
+class ChartFile:
+    path: Path
+    title: str
+    facet: Any = None
+
+
+def slug(value: Any) -> str:
+    text = re.sub(r"[^A-Za-z0-9._-]+", "_", str(value)).strip("_.")
+    return text[:120] or "chart"
+
+
+def humanize(column: str | None) -> str:
+    return (column or "").replace("_", " ")
+
+
+def _use_log(spec: RenderSpec, values: Any, axis: str = "y") -> bool:
+    if spec.log in ("true", "both") or spec.log == axis:
+        return True
+    if spec.log == "auto":
+        return shaping.spans_orders(values)
+    return False
+
+
+def _label_len(labels: list[str]) -> int:
+    return max((len(label) for label in labels), default=0)
+
+
+def _horizontal(spec: RenderSpec, labels: list[str]) -> bool:
+    if spec.orient != "auto":
+        return spec.orient == "h"
+    return len(labels) > 8 or _label_len(labels) > 12
+
+
+def _finish(fig: Any, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def _log_note(label: str, log: bool) -> str:
+    return f"{label} (log scale)" if log else label
+
+
+def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+    y = spec.y[0]
+    top = spec.top if spec.top is not None else DEFAULT_TOP["bar"]
+    data = shaping.top_with_other(frame, spec.x, y, top, sort=spec.sort == "value")
+    labels = [str(v) for v in data[spec.x]]
+    values = data[y].to_numpy(dtype=float)
+    log = _use_log(spec, values)
+    colours = ["#bbbbbb" if label.startswith(shaping.OTHER + " (") else _PALETTE[0] for label in labels]
+    value_label = _log_note(spec.ylabel or humanize(y), log)
+    category_label = spec.xlabel or humanize(spec.x)
+    if _horizontal(spec, labels):
+        fig, ax = plt.subplots(figsize=(10, max(3.0, 0.8 + 0.32 * len(labels))))
+        ax.barh(range(len(labels)), values, color=colours)
+        ax.set_yticks(range(len(labels)), labels, fontsize=9)
+        ax.invert_yaxis()
+        ax.set_xlabel(value_label)
+        ax.set_ylabel(category_label)
+        if log:
+            ax.set_xscale("log")
+        ax.grid(axis="x", alpha=0.3)
+    else:
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.0 + 0.5 * len(labels)), 5))
+        ax.bar(range(len(labels)), values, color=colours)
+        ax.set_xticks(range(len(labels)), labels, rotation=30 if _label_len(labels) > 6 else 0, ha="right",
+                      fontsize=9)
+        ax.set_ylabel(value_label)
+        ax.set_xlabel(category_label)
+        if log:
+            ax.set_yscale("log")
+        ax.grid(axis="y", alpha=0.3)
+    ax.set_title(title)
+    _finish(fig, path)
+
+
+def draw_grouped_bar(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+    table = shaping.wide_series(frame, spec.x, spec.y, spec.series)
+    if spec.top is not None:
+        table = table.loc[table.sum(axis=1).sort_values(ascending=False).index[: spec.top]]
+    labels = [str(v) for v in table.index]
+    groups = list(table.columns)
+    log = _use_log(spec, table.to_numpy())
+    horizontal = _horizontal(spec, labels)
+    width = 0.8 / max(1, len(groups))
+    positions = np.arange(len(labels))
+    span = len(labels) * max(1, len(groups)) * 0.16
+    if horizontal:
+        fig, ax = plt.subplots(figsize=(10, max(3.5, 1.2 + max(span, 0.3 * len(labels)))))
+    else:
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.5 + span), 5))
+    for number, group in enumerate(groups):
+        offsets = positions - 0.4 + width * (number + 0.5)
+        values = table[group].to_numpy(dtype=float)
+        if horizontal:
+            ax.barh(offsets, values, height=width, label=humanize(str(group)), color=_PALETTE[number % 10])
+        else:
+            ax.bar(offsets, values, width=width, label=humanize(str(group)), color=_PALETTE[number % 10])
+    value_label = _log_note(spec.ylabel or (humanize(spec.y[0]) if spec.series else "count"), log)
+    if horizontal:
+        ax.set_yticks(positions, labels, fontsize=9)
+        ax.invert_yaxis()
+        ax.set_xlabel(value_label)
+        ax.set_ylabel(spec.xlabel or humanize(spec.x))
+        if log:
+            ax.set_xscale("log")
+        ax.grid(axis="x", alpha=0.3)
+    else:
+        ax.set_xticks(positions, labels, rotation=30 if _label_len(labels) > 6 else 0, ha="right", fontsize=9)
+        ax.set_ylabel(value_label)
+        ax.set_xlabel(spec.xlabel or humanize(spec.x))
+        if log:
+            ax.set_yscale("log")
+        ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, loc="best", title=humanize(spec.series) if spec.series else None)
+    ax.set_title(title)
+    _finish(fig, path)
+
+
+def _cell_text(value: float, fmt: str | None) -> str:
+    if fmt == "pct":
+        return f"{value * 100:.0f}%" if value else ""
+    if fmt == "float":
+        return f"{value:.2g}" if value else ""
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    return f"{value:.0f}" if value else ""
+
+
+def draw_heatmap(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path, log: bool) -> None:
+    top = spec.top if spec.top is not None else DEFAULT_TOP["heatmap"]
+    table = shaping.matrix(frame, spec.y[0], spec.x, spec.value, top, spec.sort)
+    values = table.to_numpy(dtype=float)
+    rows, cols = values.shape
+    fig, ax = plt.subplots(figsize=(min(28.0, max(7.0, 2.5 + 0.34 * cols)), min(24.0, max(4.0, 1.8 + 0.3 * rows))))
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("#f2f2f2")
+    if log:
+        masked = np.ma.masked_less_equal(values, 0)
+        positive = values[values > 0]
+        norm = LogNorm(vmin=positive.min(), vmax=positive.max()) if positive.size else None
+        image = ax.imshow(masked, aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
+    else:
+        image = ax.imshow(values, aspect="auto", cmap=cmap, interpolation="nearest")
+    ax.set_xticks(range(cols), list(table.columns), rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(rows), list(table.index), fontsize=8)
+    ax.set_xlabel(spec.xlabel or humanize(spec.x))
+    ax.set_ylabel(spec.ylabel or humanize(spec.y[0]))
+    if rows * cols <= 400:
+        limit = np.nanmax(values) if values.size else 0
+        for r in range(rows):
+            for c in range(cols):
+                value = values[r, c]
+                bright = (np.log(value) / np.log(limit) if log and value > 0 and limit > 1 else value / limit
+                          if limit else 0) > 0.6
+                ax.text(c, r, _cell_text(value, spec.format), ha="center", va="center", fontsize=6.5,
+                        color="black" if bright else "white")
+    bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
+    bar.set_label(_log_note(humanize(spec.value), log))
+    ax.set_title(title)
+    _finish(fig, path)
+
+
+def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+    y = spec.y[0]
+    top = spec.top if spec.top is not None else DEFAULT_TOP["box"]
+    groups = shaping.box_groups(frame, spec.x, y, top, spec.group, spec.fill, spec.sort)
+    labels = list(groups)
+    data = [groups[label] for label in labels]
+    flat = np.concatenate(data) if data else np.array([])
+    log = _use_log(spec, flat)
+    if log:  # zeros have no place on a log axis; they are shown in the label count instead
+        data = [values[values > 0] for values in data]
+    fig, ax = plt.subplots(figsize=(10, max(3.5, 1.0 + 0.42 * len(labels))))
+    counts = [f"{label} (n={len(values)})" for label, values in zip(labels, data, strict=True)]
+    ax.boxplot(data, orientation="horizontal", tick_labels=counts, showfliers=True,
+               flierprops={"markersize": 3, "alpha": 0.5}, medianprops={"color": "#d62728"})
+    ax.invert_yaxis()
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(_log_note(spec.ylabel or humanize(y), log))
+    ax.set_ylabel(spec.xlabel or humanize(spec.x))
+    ax.tick_params(axis="y", labelsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(title)
+    _finish(fig, path)
+
+
+def draw_histogram(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+    values = shaping.numeric(frame[spec.x]).to_numpy(dtype=float)
+    log_x = spec.log in ("x", "both", "true") or (spec.log == "auto" and shaping.spans_orders(values))
+    fig, ax = plt.subplots(figsize=(9, 5))
+    if log_x:
+        positive = values[values > 0]
+        bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()), spec.bins) if positive.size else 1
+        ax.hist(positive, bins=bins, color=_PALETTE[0], edgecolor="white")
+        ax.set_xscale("log")
+    else:
+        ax.hist(values, bins=spec.bins, color=_PALETTE[0], edgecolor="white")
+    if spec.log in ("y", "both"):
+        ax.set_yscale("log")
+    ax.set_xlabel(_log_note(spec.xlabel or humanize(spec.x), log_x))
+    ax.set_ylabel(spec.ylabel or "count")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(title)
+    _finish(fig, path)
+
+
+def draw_tree(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+    from nnstruct.analysis.hierarchy import build_tree
+    from nnstruct.analysis.hierarchy import draw_tree as draw
+
+    records = frame.to_dict("records")
+    try:
+        tree = build_tree(records)
+    except ValueError as exc:
+        raise QueryFileError(f"tree render: {exc}") from exc
+    draw(tree, title, path, spec.depth)
+
+
+def _facet_values(frame: pd.DataFrame, spec: RenderSpec) -> dict[str, Any]:
+    return {} if frame.empty else {k: frame.iloc[0][k] for k in frame.columns}
+
+
+def draw(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, default_title: str,
+         where: str) -> list[ChartFile]:
+    """Draw ``frame`` per ``spec`` into ``images_dir``; returns the files written (one per facet value)."""
+    if not spec.is_chart or frame.empty:
+        return []
+    shaping.check_columns(frame, spec.required_columns(), where)
+    name = slug(spec.name or f"{base}_{spec.kind}")
+    files: list[ChartFile] = []
+    folder = images_dir / slug(spec.dir or name) if spec.facet else images_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    for value, part in shaping.facets(frame, spec.facet):
+        template = spec.title or (f"{default_title}: {{{spec.facet}}}" if spec.facet else default_title)
+        title = facet_title(template, _facet_values(part, spec))
+        target = folder / (f"{slug(value)}.png" if spec.facet else f"{name}.png")
+        try:
+            _draw_one(spec, part, title, target)
+        except (KeyError, TypeError, ValueError) as exc:
+            plt.close("all")
+            raise QueryFileError(f"{where}: cannot draw {spec.kind} ({spec.to_text()}): {exc}") from exc
+        files.append(ChartFile(target, title, value))
+    return files
+
+
+def _draw_one(spec: RenderSpec, frame: pd.DataFrame, title: str, target: Path) -> None:
+    if spec.kind == "bar":
+        draw_bar(spec, frame, title, target)
+    elif spec.kind == "grouped-bar":
+        draw_grouped_bar(spec, frame, title, target)
+    elif spec.kind in ("heatmap", "heatmap-log"):
+        draw_heatmap(spec, frame, title, target, log=spec.kind == "heatmap-log")
+    elif spec.kind == "box":
+        draw_box(spec, frame, title, target)
+    elif spec.kind == "histogram":
+        draw_histogram(spec, frame, title, target)
+    elif spec.kind == "tree":
+        draw_tree(spec, frame, title, target)

@@ -1,0 +1,34 @@
+"""How ``nnstruct query`` prints a result: a terminal table, CSV or JSON (text only; routing is the CLI's)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+from rich.table import Table
+
+from nnstruct.analysis.tables import cell, records
+
+FORMATS = ("table", "csv", "json", "chart")
+
+
+def as_json(frame: pd.DataFrame) -> str:
+    return json.dumps(records(frame), indent=2, ensure_ascii=False, default=str)
+
+
+def as_csv(frame: pd.DataFrame) -> str:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def as_table(frame: pd.DataFrame, title: str | None = None, max_rows: int | None = None) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
+    shown = frame if not max_rows else frame.head(max_rows)
+    for row in shown.itertuples(index=False):
+        table.add_row(*(cell(value) for value in row))
+    return table

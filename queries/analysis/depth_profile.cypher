@@ -1,0 +1,22 @@
+// title: Depth profile per task
+// answers: At which nesting depths (root = 0) do the modules of each task's models sit? Share of the task's modules at each depth, every model counting its own modules.
+// params: {view: 'none', tasks: null}
+// render: heatmap x=depth y=task value=share format=pct top=60 sort=none name=depth_profile_heatmap title="Share of modules at each nesting depth, per task"
+
+MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks)
+  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
+                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+WITH t.name AS task, a, count(m) AS models
+WITH a, collect({task: task, models: models}) AS uses
+// each distinct architecture's depth histogram is computed once, then weighted by the models using it
+CALL (a) {
+  MATCH (mod:Module {arch_hash: a.hash})
+  RETURN mod.depth AS depth, count(*) AS n
+}
+UNWIND uses AS use
+WITH use.task AS task, depth, sum(n * use.models) AS modules
+WITH task, collect({depth: depth, modules: modules}) AS rows, sum(modules) AS total
+UNWIND rows AS row
+RETURN task, row.depth AS depth, row.modules AS modules, round(toFloat(row.modules) / total, 4) AS share
+ORDER BY task, depth;

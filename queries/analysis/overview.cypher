@@ -1,0 +1,17 @@
+// title: Overview
+// answers: How many tasks, models, distinct architectures, modules and layer types does the selection hold (modules counted per model and per distinct architecture)?
+// params: {view: 'none', tasks: null}
+// render: table
+
+MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks)
+  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
+                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+WITH count(DISTINCT t) AS tasks, count(DISTINCT m) AS models, collect(DISTINCT a) AS archs,
+     sum(coalesce(a.module_count, 0)) AS modules_per_model,
+     count(DISTINCT [(m)-[:IN_FAMILY]->(f:Family) | f.name][0]) AS families
+UNWIND archs AS a
+MATCH (a)-[:USES]->(l:LayerType)
+RETURN tasks, models, families, size(archs) AS architectures, modules_per_model,
+       reduce(s = 0, x IN archs | s + coalesce(x.module_count, 0)) AS distinct_modules,
+       count(DISTINCT l.name) AS layer_types;

@@ -1,0 +1,18 @@
+// title: torch.nn layers versus model-specific classes
+// answers: What share of each task's modules are stock torch.nn layers, and what share are classes the model code defines itself (blocks, attention, heads)?
+// params: {view: 'none', tasks: null}
+// render: grouped-bar x=task y=torch_share,custom_share log=false title="Share of modules that are torch.nn layers vs model-specific classes"
+
+MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks)
+  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
+                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+WITH t.name AS task, a, count(m) AS models
+MATCH (a)-[u:USES]->(l:LayerType)
+WITH task, sum(CASE WHEN l.is_torch THEN u.modules * models ELSE 0 END) AS torch_modules,
+     sum(CASE WHEN l.is_torch THEN 0 ELSE u.modules * models END) AS custom_modules,
+     count(DISTINCT CASE WHEN l.is_torch THEN null ELSE l END) AS custom_types
+RETURN task, torch_modules, custom_modules, custom_types,
+       round(toFloat(torch_modules) / (torch_modules + custom_modules), 4) AS torch_share,
+       round(toFloat(custom_modules) / (torch_modules + custom_modules), 4) AS custom_share
+ORDER BY torch_share DESC, task;
