@@ -40,7 +40,7 @@ def _locate(environ: Mapping[str, str]) -> tuple[Path, str]:
         candidate = Path(java_home) / "bin" / "java"
         if not (candidate.is_file() and os.access(candidate, os.X_OK)):
             raise ServerError(f"JAVA_HOME is {java_home}, which has no bin/java; {INSTALL_HINT}")
-        return candidate, f"JAVA_HOME ({java_home})"
+        return candidate, "JAVA_HOME"
     found = shutil.which("java", path=environ.get("PATH"))
     if not found:
         raise ServerError(f"Java {MIN_JAVA}+ is needed to run Neo4j and none was found on PATH; {INSTALL_HINT}")

@@ -66,8 +66,16 @@ def set_initial_password(java: Path, paths: ServerPaths, password: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           env=java_environment(paths, dict(os.environ)), timeout=120)
     if done.returncode != 0:
-        reason = (done.stderr or done.stdout).strip().splitlines()
-        raise ServerError(f"could not set the initial Neo4j password: {reason[-1] if reason else done.returncode}")
+        raise ServerError(f"could not set the initial Neo4j password: {_first_message(done.stderr + done.stdout)}")
+
+
+def _first_message(output: str) -> str:
+    """The first line of a Java error that is not a stack frame (it says what was wrong)."""
+    for line in output.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("at ", "...")):
+            return line
+    return "the admin tool failed without a message"
 
 
 def check_password_known(paths: ServerPaths, settings: Settings) -> None:

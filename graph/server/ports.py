@@ -48,7 +48,7 @@ def describe(process: psutil.Process) -> str:
     if ENTRY_POINT in args:
         home = next((a.split("=", 1)[1] for a in args if a.startswith("--home-dir=")), "?")
         return f"a Neo4j server (pid {process.pid}, home {home})"
-    command = " ".join(args) or process.name()
+    command = " ".join(" ".join(args).split()) or process.name()
     if len(command) > 100:
         command = command[:97] + "..."
     return f"{process.name()} (pid {process.pid}: {command})"
