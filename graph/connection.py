@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConfigurationError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from nnstruct.errors import ConnectionFailed
 from nnstruct.graph.server.paths import ServerPaths
@@ -121,16 +128,30 @@ def _refused(info: ConnectionInfo) -> str:
     )
 
 
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def _check_scheme(uri: str) -> None:
+    """nnstruct speaks Bolt; the driver's http(s) mode is a preview that needs extra packages."""
+    scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
+    if scheme not in BOLT_SCHEMES:
+        raise ConnectionFailed(
+            f"invalid Neo4j address {uri!r}: use a Bolt address such as bolt://127.0.0.1:7687 "
+            f"(schemes {', '.join(BOLT_SCHEMES)})"
+        )
+
+
 def connect(settings: Settings, timeout: float = 10.0) -> Graph:
     """Open and verify a connection; raises :class:`ConnectionFailed` with a one-line reason."""
     info = connection_info(settings)
+    _check_scheme(info.uri)
     auth = (info.user, info.password) if info.password is not None else None
     try:
         driver = neo4j.GraphDatabase.driver(
             info.uri, auth=auth, connection_timeout=timeout, max_transaction_retry_time=15.0,
             notifications_min_severity="OFF",
         )
-    except ValueError as exc:  # malformed URI scheme or address
+    except (ValueError, ConfigurationError) as exc:  # malformed address
         raise ConnectionFailed(f"invalid Neo4j address {info.uri!r}: {exc}") from exc
     graph = Graph(driver, info)
     try:
@@ -154,4 +175,7 @@ def connect(settings: Settings, timeout: float = 10.0) -> Graph:
     except (Neo4jError, OSError) as exc:
         driver.close()
         raise ConnectionFailed(_unreachable(info, exc)) from exc
+    except ValueError as exc:  # an address the resolver cannot read, e.g. a port that is not a number
+        driver.close()
+        raise ConnectionFailed(f"invalid Neo4j address {info.uri!r}: {_reason(exc)}") from exc
     return graph
