@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from nnstruct.analysis import shaping  # noqa: E402
 from nnstruct.analysis.render_spec import RenderSpec, facet_title  # noqa: E402
@@ -64,17 +65,19 @@ def _horizontal(spec: RenderSpec, labels: list[str]) -> bool:
     return len(labels) > 8 or _label_len(labels) > 12
 
 
-def _finish(fig: Any, path: Path) -> None:
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+def save(fig: Figure, path: Path) -> None:
+    try:
+        fig.tight_layout()
+        fig.savefig(path, dpi=DPI)
+    finally:
+        plt.close(fig)
 
 
 def _log_note(label: str, log: bool) -> str:
     return f"{label} (log scale)" if log else label
 
 
-def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     y = spec.y[0]
     top = spec.top if spec.top is not None else DEFAULT_TOP["bar"]
     data = shaping.top_with_other(frame, spec.x, y, top, sort=spec.sort == "value")
@@ -105,10 +108,10 @@ def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> N
             ax.set_yscale("log")
         ax.grid(axis="y", alpha=0.3)
     ax.set_title(title)
-    _finish(fig, path)
+    return fig
 
 
-def draw_grouped_bar(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+def draw_grouped_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     table = shaping.wide_series(frame, spec.x, spec.y, spec.series)
     if spec.top is not None:
         table = table.loc[table.sum(axis=1).sort_values(ascending=False).index[: spec.top]]
@@ -148,7 +151,7 @@ def draw_grouped_bar(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Pa
         ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="best", title=humanize(spec.series) if spec.series else None)
     ax.set_title(title)
-    _finish(fig, path)
+    return fig
 
 
 def _cell_text(value: float, fmt: str | None) -> str:
@@ -161,14 +164,13 @@ def _cell_text(value: float, fmt: str | None) -> str:
     return f"{value:.0f}" if value else ""
 
 
-def draw_heatmap(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path, log: bool) -> None:
+def draw_heatmap(spec: RenderSpec, frame: pd.DataFrame, title: str, log: bool) -> Figure:
     top = spec.top if spec.top is not None else DEFAULT_TOP["heatmap"]
     table = shaping.matrix(frame, spec.y[0], spec.x, spec.value, top, spec.sort)
     values = table.to_numpy(dtype=float)
     rows, cols = values.shape
     fig, ax = plt.subplots(figsize=(min(28.0, max(7.0, 2.5 + 0.34 * cols)), min(24.0, max(4.0, 1.8 + 0.3 * rows))))
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("#f2f2f2")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#f2f2f2")
     if log:
         masked = np.ma.masked_less_equal(values, 0)
         positive = values[values > 0]
@@ -176,7 +178,8 @@ def draw_heatmap(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path, 
         image = ax.imshow(masked, aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
     else:
         image = ax.imshow(values, aspect="auto", cmap=cmap, interpolation="nearest")
-    ax.set_xticks(range(cols), list(table.columns), rotation=60, ha="right", fontsize=8)
+    # vertical labels: long class names never collide, whatever their number
+    ax.set_xticks(range(cols), list(table.columns), rotation=90, fontsize=8)
     ax.set_yticks(range(rows), list(table.index), fontsize=8)
     ax.set_xlabel(spec.xlabel or humanize(spec.x))
     ax.set_ylabel(spec.ylabel or humanize(spec.y[0]))
@@ -192,10 +195,10 @@ def draw_heatmap(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path, 
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
     bar.set_label(_log_note(humanize(spec.value), log))
     ax.set_title(title)
-    _finish(fig, path)
+    return fig
 
 
-def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     y = spec.y[0]
     top = spec.top if spec.top is not None else DEFAULT_TOP["box"]
     groups = shaping.box_groups(frame, spec.x, y, top, spec.group, spec.fill, spec.sort)
@@ -217,10 +220,10 @@ def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> N
     ax.tick_params(axis="y", labelsize=9)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title)
-    _finish(fig, path)
+    return fig
 
 
-def draw_histogram(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
+def draw_histogram(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     values = shaping.numeric(frame[spec.x]).to_numpy(dtype=float)
     log_x = spec.log in ("x", "both", "true") or (spec.log == "auto" and shaping.spans_orders(values))
     fig, ax = plt.subplots(figsize=(9, 5))
@@ -237,7 +240,7 @@ def draw_histogram(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path
     ax.set_ylabel(spec.ylabel or "count")
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(title)
-    _finish(fig, path)
+    return fig
 
 
 def draw_tree(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
@@ -279,16 +282,23 @@ def draw(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, def
     return files
 
 
-def _draw_one(spec: RenderSpec, frame: pd.DataFrame, title: str, target: Path) -> None:
+def figure(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
+    """The chart of ``frame`` per ``spec`` (not trees: those size and save themselves)."""
     if spec.kind == "bar":
-        draw_bar(spec, frame, title, target)
-    elif spec.kind == "grouped-bar":
-        draw_grouped_bar(spec, frame, title, target)
-    elif spec.kind in ("heatmap", "heatmap-log"):
-        draw_heatmap(spec, frame, title, target, log=spec.kind == "heatmap-log")
-    elif spec.kind == "box":
-        draw_box(spec, frame, title, target)
-    elif spec.kind == "histogram":
-        draw_histogram(spec, frame, title, target)
-    elif spec.kind == "tree":
+        return draw_bar(spec, frame, title)
+    if spec.kind == "grouped-bar":
+        return draw_grouped_bar(spec, frame, title)
+    if spec.kind in ("heatmap", "heatmap-log"):
+        return draw_heatmap(spec, frame, title, log=spec.kind == "heatmap-log")
+    if spec.kind == "box":
+        return draw_box(spec, frame, title)
+    if spec.kind == "histogram":
+        return draw_histogram(spec, frame, title)
+    raise ValueError(f"no figure for render kind {spec.kind}")
+
+
+def _draw_one(spec: RenderSpec, frame: pd.DataFrame, title: str, target: Path) -> None:
+    if spec.kind == "tree":
         draw_tree(spec, frame, title, target)
+    else:
+        save(figure(spec, frame, title), target)

@@ -24,8 +24,28 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, bool | int | float | str):
         return value
+    graph_value = _graph_value(value)
+    if graph_value is not None:
+        return graph_value
     iso = getattr(value, "iso_format", None)
     return iso() if callable(iso) else str(value)
+
+
+def _graph_value(value: Any) -> dict[str, Any] | None:
+    """Nodes, relationships and paths (queries written for the Browser's graph view) as plain maps."""
+    from neo4j.graph import Node, Path, Relationship
+
+    if isinstance(value, Node):
+        return {"labels": sorted(value.labels), "properties": plain(dict(value))}
+    if isinstance(value, Relationship):
+        return {"type": value.type,
+                "start": value.start_node.element_id if value.start_node is not None else None,
+                "end": value.end_node.element_id if value.end_node is not None else None,
+                "properties": plain(dict(value))}
+    if isinstance(value, Path):
+        return {"nodes": [plain(node) for node in value.nodes],
+                "relationships": [plain(rel) for rel in value.relationships]}
+    return None
 
 
 def cell(value: Any) -> str:
