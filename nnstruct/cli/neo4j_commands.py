@@ -31,6 +31,13 @@ def neo4j() -> None:
     \b
     Settings: NNSTRUCT_HOME (default ~/.nnstruct), NNSTRUCT_BOLT_PORT (7687), NNSTRUCT_HTTP_PORT (7474),
     NNSTRUCT_NEO4J_HEAP (1g), NNSTRUCT_NEO4J_PAGECACHE (512m), NEO4J_PASSWORD (else generated and stored).
+    Needs Java 17+ (JAVA_HOME or PATH); Maven once, for the first start (MAVEN_OPTS is passed through).
+
+    \b
+    Example:
+      nnstruct neo4j start && nnstruct neo4j status
+      nnstruct neo4j logs --follow
+      nnstruct neo4j stop
     """
 
 
