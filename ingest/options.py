@@ -16,3 +16,4 @@ class IngestOptions:
     trust_remote_code: bool = False
     force: bool = False  # rebuild models already in the graph
     paths: tuple[Path, ...] = field(default_factory=tuple)  # local: folders holding config.json
+    catalogue_limit: int | None = None  # transformers: model types per task (None = all; set by an explicit --limit)

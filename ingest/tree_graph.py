@@ -2,7 +2,7 @@
 
 Rows are mappings with at least ``path`` and ``parent`` (``None`` for the root), e.g. ``ModuleTree.rows`` or Module
 nodes read back from Neo4j. The node label is pluggable: ingest hashes ``structural_label`` (attribute name +
-qualified class + structural attributes), dedup hashes ``class_label`` (class name only).
+qualified class + structural attributes + own parameter count), dedup hashes ``class_label`` (class name only).
 
 Directed WL in networkx >= 3.5 mixes successor and predecessor labels; with ``iterations`` at least the tree depth,
 the root's final label depends on the whole tree, so two trees share a hash only when they match everywhere (up to
@@ -29,8 +29,11 @@ DIGEST_SIZE = 16  # bytes: 32 hex characters
 
 
 def structural_label(row: Row) -> str:
-    """Attribute name + qualified class + the structural attributes the module has."""
+    """Attribute name + qualified class + the structural attributes the module has, with its own parameter count
+    (a module can hold parameters sized by the config without exposing the size as an attribute, e.g. a ViT's
+    position embeddings: the count keeps two such trees apart, so an Architecture's totals are exact)."""
     attributes = {key: row[key] for key in STRUCTURAL_ATTRIBUTES if row.get(key) is not None}
+    attributes["own_params"] = row.get("own_params")
     return f"{row['name']}|{row['class_path']}|{json.dumps(attributes, sort_keys=True, separators=(',', ':'))}"
 
 

@@ -1,0 +1,129 @@
+"""Write ingested models into Neo4j: one model = one transaction, a model is fully in the graph or not at all.
+
+Architectures are content addressed by their WL hash: a tree already stored is only linked. A new tree is written
+with a handful of batched ``UNWIND $rows`` statements (``queries/ingest/write_architecture.cypher``). Two writers
+racing on the same new tree: the unique constraints on ``Architecture.hash``/``Module.uid`` make the second
+transaction fail, and it is retried once as a plain link.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import ConstraintError
+
+from nnstruct.graph.connection import Graph
+from nnstruct.graph.schema import init_schema
+from nnstruct.ingest.module_tree import ModuleTree
+from nnstruct.ingest.tree_graph import TreeHash
+from nnstruct.queries.query_file import QueryFile, load
+
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+# Row keys that are not Module properties (the parent is a CHILD edge; the Python module goes on LayerType).
+_NOT_MODULE_PROPERTIES = ("parent", "class_module")
+
+
+@dataclass(frozen=True)
+class StoredArchitecture:
+    """What the graph already knows about a config hash's architecture (so the model need not be built)."""
+
+    arch_hash: str
+    class_name: str | None
+    total_params: int | None
+    trainable_params: int | None
+    module_count: int | None
+    max_depth: int | None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    created_architecture: bool  # False: the tree was already stored (or the model has none)
+    modules: int  # Module nodes written by this transaction
+
+
+def architecture_properties(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
+    return {
+        "hash": arch.hash, "wl_iterations": arch.wl_iterations, "wl_labels": arch.wl_labels,
+        "networkx_version": arch.networkx_version, "root_class": tree.root_class, "module_count": tree.module_count,
+        "max_depth": tree.max_depth, "total_params": tree.total_params, "leaf_count": tree.leaf_count,
+    }
+
+
+def architecture_params(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
+    """The parameter maps of ``write_architecture.cypher`` for one tree (edges as positions in ``modules``)."""
+    layer_types = list(tree.layer_types().values())
+    type_position = {layer["qualname"]: i for i, layer in enumerate(layer_types)}
+    position = {row["path"]: i for i, row in enumerate(tree.rows)}
+    modules = [{key: value for key, value in row.items() if key not in _NOT_MODULE_PROPERTIES} for row in tree.rows]
+    return {
+        "architecture": architecture_properties(tree, arch),
+        "layer_types": layer_types,
+        "modules": modules,
+        "type_of": [type_position[row["class_path"]] for row in tree.rows],
+        "parent_of": [-1 if row["parent"] is None else position[row["parent"]] for row in tree.rows],
+        "tied": [
+            {"parent": position[edge.parent], "target": position[edge.target], "index": edge.index,
+             "name": edge.name, "path": edge.path}
+            for edge in tree.tied
+        ],
+    }
+
+
+def _run(tx: neo4j.ManagedTransaction, query: QueryFile, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run every statement of a query file, each with only the parameters it uses; rows of the last one."""
+    rows: list[dict[str, Any]] = []
+    bound = query.bind(params)
+    for statement in query.statements:
+        used = set(_PARAM.findall(statement))
+        rows = tx.run(statement, {key: value for key, value in bound.items() if key in used}).data()
+    return rows
+
+
+class GraphWriter:
+    """Writes models (built, linked, skipped or failed) into one graph."""
+
+    def __init__(self, graph: Graph, init: bool = True) -> None:
+        self.graph = graph
+        if init:
+            init_schema(graph)
+
+    def ok_model_ids(self) -> set[str]:
+        return {row["id"] for row in self.graph.read(load("ingest/ok_model_ids").statements[0])}
+
+    def architecture_for_config(self, config_hash: str) -> StoredArchitecture | None:
+        rows = self.graph.read(load("ingest/architecture_for_config").statements[0], {"config_hash": config_hash})
+        return StoredArchitecture(**rows[0]) if rows else None
+
+    def write_model(
+        self,
+        model: dict[str, Any],
+        task: dict[str, Any] | None = None,
+        tree: ModuleTree | None = None,
+        arch: TreeHash | None = None,
+        arch_hash: str | None = None,
+    ) -> WriteResult:
+        """Write one model in one transaction: its tree when ``tree``/``arch`` are new to the graph, the Model node,
+        FOR_TASK (``task`` = ``{name, auto_class}``) and HAS_ARCHITECTURE (to ``arch.hash`` or ``arch_hash``)."""
+        target = arch.hash if arch is not None else arch_hash
+        model_params = {"model": model, "task": task, "arch_hash": target}
+        tree_params = architecture_params(tree, arch) if tree is not None and arch is not None else None
+
+        def work(tx: neo4j.ManagedTransaction, allow_create: bool) -> WriteResult:
+            created = False
+            if tree_params is not None and allow_create:
+                exists = _run(tx, load("ingest/architecture_exists"), {"hash": target})[0]["exists"]
+                if not exists:
+                    _run(tx, load("ingest/write_architecture"), tree_params)
+                    created = True
+            _run(tx, load("ingest/write_model"), model_params)
+            return WriteResult(created, len(tree_params["modules"]) if created and tree_params else 0)
+
+        try:
+            return self.graph.write_transaction(lambda tx: work(tx, True))
+        except ConstraintError:
+            # Another writer stored the same tree between our check and our commit: link to theirs.
+            return self.graph.write_transaction(lambda tx: work(tx, False))

@@ -1,0 +1,174 @@
+"""Build a model from its config on PyTorch's meta device, then read its module tree and architecture hash.
+
+No weights are allocated (every tensor lives on ``torch.device("meta")``) and no forward pass runs. The class comes
+from the task's Auto class, so task heads are included. :func:`run_job` is what a worker process runs: it never
+raises, it reports ``ok``, ``skipped`` (transformers cannot build this here: unknown model type, remote code not
+trusted, optional library missing) or ``failed`` (the build raised) with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from nnstruct.ingest.module_tree import ModuleTree, extract_modules
+from nnstruct.ingest.quiet import quiet
+from nnstruct.ingest.tasks import all_tasks
+from nnstruct.ingest.tree_graph import TreeHash, tree_hash
+
+REASON_MAX = 300
+
+
+class BuildSkipped(Exception):
+    """transformers cannot build this model in this environment; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class BuildJob:
+    id: str
+    task: str
+    config: dict[str, Any]
+    trust_remote_code: bool = False
+
+
+@dataclass
+class BuildOutcome:
+    id: str
+    status: str  # "ok" | "skipped" | "failed"
+    reason: str | None = None
+    class_name: str | None = None
+    tree: ModuleTree | None = None
+    arch: TreeHash | None = None
+    build_seconds: float | None = None  # config + model construction on the meta device
+    extract_seconds: float | None = None  # module rows + WL hash
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """Which class builds a config for a task, decided from the registries without building anything."""
+
+    model_type: str | None
+    auto_class: str | None  # the task's Auto class that maps this model_type
+    class_name: str | None  # the model class it resolves to (None: remote code or unknown)
+    needs_remote_code: bool
+    problem: str | None = None  # why it cannot be built (unknown model type, no model for the task)
+
+    @property
+    def built_by(self) -> str:
+        """What the config hash is taken with: the model class, else the Auto class, else the remote code."""
+        return self.class_name or self.auto_class or f"remote:{self.model_type}"
+
+
+def _config_mapping() -> Any:
+    with quiet():
+        from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+    return CONFIG_MAPPING
+
+
+def _saved_class(config: dict[str, Any]) -> str | None:
+    """The first ``architectures`` entry, when transformers implements that class."""
+    import transformers
+
+    for name in config.get("architectures") or ():
+        if isinstance(name, str) and hasattr(transformers, name):
+            return name
+    return None
+
+
+def plan_build(config: dict[str, Any], task: str) -> BuildPlan:
+    """Decide the class for ``config`` and ``task`` (see :class:`BuildPlan`)."""
+    model_type = config.get("model_type")
+    model_type = model_type if isinstance(model_type, str) and model_type else None
+    info = all_tasks().get(task)
+    has_auto_map = isinstance(config.get("auto_map"), dict) and bool(config["auto_map"])
+    known = model_type is not None and model_type in _config_mapping()
+    if not known:
+        if has_auto_map:
+            auto = info.auto_class if info else None
+            return BuildPlan(model_type, auto, None, True)
+        what = f"model_type {model_type!r}" if model_type else "a config without model_type"
+        return BuildPlan(model_type, None, None, False, f"{what} is unknown to the installed transformers")
+    auto = info.auto_class_for(model_type) if info else None
+    if auto is not None:  # transformers' own class wins over an auto_map, as in from_config without remote code
+        return BuildPlan(model_type, auto, info.model_classes[model_type], False)
+    if has_auto_map:
+        return BuildPlan(model_type, info.auto_class if info else None, None, True)
+    saved = _saved_class(config)
+    if saved is not None:
+        return BuildPlan(model_type, None, saved, False)
+    where = f"task {task!r}" if info else f"unknown task {task!r}"
+    problem = f"transformers has no model for {where} with model_type {model_type!r}"
+    return BuildPlan(model_type, None, None, False, problem)
+
+
+def _short(text: str) -> str:
+    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
+    return line if len(line) <= REASON_MAX else line[: REASON_MAX - 1] + "…"
+
+
+_MISSING_LIBRARY = re.compile(r"requires (?:the )?(.+?) (?:library )?(?:but it was not|which (?:was|were) not)")
+
+
+def _missing_library(exc: BaseException) -> str | None:
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return exc.name.split(".")[0]
+    if isinstance(exc, ImportError):
+        match = _MISSING_LIBRARY.search(str(exc))
+        return match.group(1) if match else None
+    return None
+
+
+def _code_location(job: BuildJob) -> str:
+    """Where remote code lives: the folder of a local model, else the hub repo id."""
+    return job.id.removeprefix("local:") if job.id.startswith("local:") else job.id
+
+
+def build_on_meta(job: BuildJob, plan: BuildPlan) -> Any:
+    """The model object, every parameter and buffer on the meta device."""
+    import torch
+    import transformers
+
+    if plan.problem:
+        raise BuildSkipped(plan.problem)
+    if plan.needs_remote_code:
+        if not job.trust_remote_code:
+            raise BuildSkipped("needs trust_remote_code")
+        config = transformers.AutoConfig.from_pretrained(_code_location(job), trust_remote_code=True)
+        auto = getattr(transformers, plan.auto_class or "AutoModel")
+        with torch.device("meta"):
+            return auto.from_config(config, trust_remote_code=True)
+    config_class = _config_mapping()[plan.model_type]
+    config = config_class.from_dict(dict(job.config))
+    with torch.device("meta"):
+        if plan.auto_class is not None:
+            return getattr(transformers, plan.auto_class).from_config(config)
+        return getattr(transformers, plan.class_name)._from_config(config)
+
+
+def run_job(job: BuildJob) -> BuildOutcome:
+    """Build, extract and hash one model; every failure becomes a ``skipped``/``failed`` outcome."""
+    started = time.perf_counter()
+    plan: BuildPlan | None = None
+    try:
+        with quiet():
+            plan = plan_build(job.config, job.task)
+            model = build_on_meta(job, plan)
+        built = time.perf_counter()
+        tree = extract_modules(model)
+        arch = tree_hash(tree)
+        del model
+    except BuildSkipped as exc:
+        return BuildOutcome(job.id, "skipped", _short(str(exc)), plan.class_name if plan else None)
+    except Exception as exc:  # one bad model never ends the run
+        class_name = plan.class_name if plan else None
+        library = _missing_library(exc)
+        if library:
+            return BuildOutcome(job.id, "skipped", f"needs {library} (not installed)", class_name)
+        return BuildOutcome(job.id, "failed", _short(f"{type(exc).__name__}: {exc}"), class_name)
+    done = time.perf_counter()
+    return BuildOutcome(
+        job.id, "ok", None, tree.root_class, tree, arch,
+        build_seconds=round(built - started, 4), extract_seconds=round(done - built, 4),
+    )

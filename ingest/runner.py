@@ -1,0 +1,292 @@
+"""One ingest run: candidates -> skip models already in the graph -> config-hash dedup -> build in workers -> write.
+
+Building happens in worker processes (:class:`BuildPool`), writing in this process, one transaction per model.
+The same :func:`run_ingest` serves the CLI and Python callers; it returns an :class:`IngestResult`.
+
+Dedup before building: the config hash (structural config + the class that builds it) of each candidate is looked
+up among models built earlier in this run, then in the graph (``Model.config_hash``); a hit is linked to that
+Architecture without building. Candidates whose config is being built right now wait for that build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from neo4j.exceptions import Neo4jError
+
+from nnstruct.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from nnstruct.graph.connection import Graph
+from nnstruct.graph.writer import GraphWriter
+from nnstruct.ingest.build_pool import BuildPool
+from nnstruct.ingest.candidates import Candidate
+from nnstruct.ingest.meta_build import BuildJob, BuildOutcome, plan_build
+from nnstruct.ingest.options import IngestOptions
+from nnstruct.ingest.structural_config import config_hash, normalized_config
+from nnstruct.ingest.tasks import all_tasks
+
+# Candidate metadata that becomes Model properties (what the hub source provides).
+HUB_METADATA = ("downloads", "likes", "pipeline_tag", "library_name", "created_at", "last_modified", "gated",
+                "private")
+
+# Every property ingest owns on a Model: written on each (re)write, absent ones as null, so stale values go.
+MODEL_PROPERTIES = ("id", "source", "task", "status", "reason", "model_type", "class_name", "config_hash",
+                    "arch_hash", "total_params", "trainable_params", "module_count", "max_depth", "build_seconds",
+                    "torch_version", "transformers_version", "ingested_at", *HUB_METADATA)
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    id: str
+    task: str
+    status: str  # ok | skipped | failed
+    reason: str | None = None
+    build_seconds: float | None = None  # None: not built (linked to a stored tree, or never buildable)
+    linked: bool = False  # ok without a build: same structural config as a model built before
+    modules_written: int = 0
+
+
+@dataclass
+class IngestResult:
+    """What a run did; ``exit_code`` is what the CLI exits with."""
+
+    results: list[ModelResult] = field(default_factory=list)
+    already_ingested: Counter[str] = field(default_factory=Counter)  # task -> models skipped as already ok
+    architectures_created: int = 0
+    modules_written: int = 0
+    builds: int = 0
+    seconds: float = 0.0
+    write_seconds: float = 0.0
+
+    def counts(self) -> dict[str, Counter[str]]:
+        """task -> Counter of statuses (plus ``already`` for models already in the graph)."""
+        table: dict[str, Counter[str]] = defaultdict(Counter)
+        for result in self.results:
+            table[result.task][result.status] += 1
+        for task, count in self.already_ingested.items():
+            table[task]["already"] += count
+        return dict(table)
+
+    @property
+    def ok(self) -> int:
+        return sum(1 for r in self.results if r.status == "ok")
+
+    @property
+    def failures(self) -> list[ModelResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def skipped(self) -> list[ModelResult]:
+        return [r for r in self.results if r.status == "skipped"]
+
+    @property
+    def exit_code(self) -> int:
+        if self.ok == 0 and not self.already_ingested:
+            return EXIT_USAGE  # nothing could be done
+        return EXIT_SOME_FAILED if self.failures else EXIT_OK
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A config hash whose outcome is settled in this run: an architecture to link to, or a failure to copy."""
+
+    status: str
+    reason: str | None = None
+    arch_hash: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)  # class_name, total_params, ... of the tree
+
+
+class Progress:
+    """What the runner reports while it works; the CLI's rich progress bar implements it."""
+
+    def listed(self, candidate: Candidate) -> None: ...
+
+    def started(self, candidate: Candidate) -> None: ...
+
+    def finished(self, task: str, status: str) -> None: ...
+
+    def log(self, message: str) -> None: ...
+
+
+class _Run:
+    def __init__(self, graph: Graph, options: IngestOptions, progress: Progress) -> None:
+        self.options = options
+        self.progress = progress
+        self.writer = GraphWriter(graph)
+        self.result = IngestResult()
+        self.done_ok: set[str] = set() if options.force else self.writer.ok_model_ids()
+        self.seen: set[str] = set()
+        self.known: dict[str, _Known] = {}
+        self.waiting: dict[str, list[tuple[Candidate, dict[str, Any]]]] = {}
+        self.building: dict[str, tuple[Candidate, dict[str, Any]]] = {}  # job id -> (candidate, base properties)
+        self.versions = {"torch_version": _version("torch"), "transformers_version": _version("transformers")}
+        self.auto_classes = {name: info.auto_class for name, info in all_tasks().items()}
+
+    # -- candidates -------------------------------------------------------------------------------------------
+
+    def take(self, candidate: Candidate, pool: BuildPool) -> None:
+        if candidate.id in self.seen:
+            return  # listed twice (e.g. under two tasks): the first listing wins
+        self.seen.add(candidate.id)
+        self.progress.listed(candidate)
+        if candidate.id in self.done_ok:
+            self.result.already_ingested[candidate.task] += 1
+            self.progress.finished(candidate.task, "already")
+            return
+        base = self._base_properties(candidate)
+        if candidate.status is not None or candidate.config is None:
+            status = candidate.status if candidate.status in ("skipped", "failed") else "failed"
+            self._write(candidate, base, status, candidate.reason or "the source gave no config")
+            return
+        plan = plan_build(candidate.config, candidate.task)
+        if plan.problem or (plan.needs_remote_code and not self.options.trust_remote_code):
+            self._write(candidate, base, "skipped", plan.problem or "needs trust_remote_code")
+            return
+        key = config_hash(normalized_config(candidate.config), plan.built_by)
+        base["config_hash"] = key
+        base["class_name"] = plan.class_name
+        if key in self.waiting:
+            self.waiting[key].append((candidate, base))
+            return
+        known = self.known.get(key) or self._stored(key)
+        if known is not None:
+            self._write_known(candidate, base, known)
+            return
+        self.waiting[key] = []
+        self.building[candidate.id] = (candidate, base)
+        self.progress.started(candidate)
+        pool.submit(BuildJob(candidate.id, candidate.task, candidate.config, self.options.trust_remote_code))
+        self.result.builds += 1
+
+    def _stored(self, key: str) -> _Known | None:
+        if self.options.force:
+            return None  # --force rebuilds rather than trusting what the graph holds
+        stored = self.writer.architecture_for_config(key)
+        if stored is None:
+            return None
+        properties = {"class_name": stored.class_name, "total_params": stored.total_params,
+                      "trainable_params": stored.trainable_params, "module_count": stored.module_count,
+                      "max_depth": stored.max_depth}
+        known = _Known("ok", None, stored.arch_hash, properties)
+        self.known[key] = known
+        return known
+
+    # -- outcomes ---------------------------------------------------------------------------------------------
+
+    def settle(self, outcome: BuildOutcome) -> None:
+        candidate, base = self.building.pop(outcome.id)
+        key = base["config_hash"]
+        if outcome.status == "ok":
+            assert outcome.tree is not None and outcome.arch is not None
+            tree = outcome.tree
+            properties = {"class_name": outcome.class_name, "total_params": tree.total_params,
+                          "trainable_params": tree.trainable_params, "module_count": tree.module_count,
+                          "max_depth": tree.max_depth}
+            known = _Known("ok", None, outcome.arch.hash, properties)
+            written = self._write(candidate, {**base, **properties, "build_seconds": outcome.build_seconds}, "ok",
+                                  None, arch_hash=outcome.arch.hash, outcome=outcome)
+            if not written:
+                known = _Known("failed", "the model built by the same config could not be written")
+        else:
+            if outcome.class_name:
+                base["class_name"] = outcome.class_name
+            known = _Known(outcome.status, outcome.reason)
+            self._write(candidate, {**base, "build_seconds": outcome.build_seconds}, outcome.status, outcome.reason)
+        self.known[key] = known
+        for waiter, waiter_base in self.waiting.pop(key, []):
+            self._write_known(waiter, waiter_base, known)
+
+    def _write_known(self, candidate: Candidate, base: dict[str, Any], known: _Known) -> None:
+        self._write(candidate, {**base, **known.properties}, known.status, known.reason, arch_hash=known.arch_hash,
+                    linked=known.status == "ok")
+
+    def _base_properties(self, candidate: Candidate) -> dict[str, Any]:
+        model_type = (candidate.config or {}).get("model_type") or candidate.metadata.get("model_type")
+        base: dict[str, Any] = {key: None for key in MODEL_PROPERTIES}
+        base.update({key: candidate.metadata.get(key) for key in HUB_METADATA})
+        base.update(id=candidate.id, source=candidate.source, task=candidate.task or None,
+                    model_type=model_type if isinstance(model_type, str) else None, **self.versions)
+        return base
+
+    def _write(
+        self, candidate: Candidate, properties: dict[str, Any], status: str, reason: str | None,
+        arch_hash: str | None = None, outcome: BuildOutcome | None = None, linked: bool = False,
+    ) -> bool:
+        model = {**properties, "status": status, "reason": reason, "arch_hash": arch_hash,
+                 "ingested_at": datetime.now(UTC)}
+        task = {"name": candidate.task, "auto_class": self.auto_classes.get(candidate.task)} if candidate.task else None
+        started = time.perf_counter()
+        written = True
+        modules = 0
+        try:
+            if outcome is not None and outcome.tree is not None:
+                write = self.writer.write_model(model, task, outcome.tree, outcome.arch)
+                self.result.architectures_created += int(write.created_architecture)
+                modules = write.modules
+            else:
+                self.writer.write_model(model, task, arch_hash=arch_hash)
+        except (Neo4jError, TypeError, ValueError) as exc:
+            # One model the graph refuses (a property value it cannot store, ...) must not end the run.
+            written = False
+            status, reason, arch_hash, linked = "failed", f"cannot write to Neo4j: {exc}"[:300], None, False
+            with contextlib.suppress(Neo4jError, TypeError, ValueError):
+                self.writer.write_model({key: model.get(key) for key in ("id", "source", "task", "model_type")}
+                                        | {"status": status, "reason": reason}, task)
+        self.result.write_seconds += time.perf_counter() - started
+        self.result.modules_written += modules
+        self.result.results.append(ModelResult(
+            candidate.id, candidate.task, status, reason, model.get("build_seconds") if not linked else None, linked,
+            modules,
+        ))
+        self.progress.finished(candidate.task, status)
+        return written
+
+
+def run_ingest(
+    graph: Graph,
+    candidates: Iterable[Candidate] | Callable[[Callable[[str], None]], Iterable[Candidate]],
+    options: IngestOptions,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest ``candidates`` (or a source: a callable taking the log function) into ``graph``."""
+    progress = progress or Progress()
+    started = time.perf_counter()
+    run = _Run(graph, options, progress)
+    source = candidates(progress.log) if callable(candidates) else candidates
+    with BuildPool(options.workers) as pool:
+        for candidate in source:
+            run.take(candidate, pool)
+            for outcome in pool.results(block=pool.in_flight >= pool.capacity):
+                run.settle(outcome)
+        for outcome in pool.drain():
+            run.settle(outcome)
+    run.result.seconds = time.perf_counter() - started
+    return run.result
+
+
+def source_candidates(options: IngestOptions) -> Callable[[Callable[[str], None]], Iterable[Candidate]]:
+    """The candidates function of the source ``options.source`` names."""
+    from nnstruct.errors import NnstructError
+
+    if options.source == "transformers":
+        from nnstruct.ingest.sources import catalogue as module
+    elif options.source == "hub":
+        from nnstruct.ingest.sources import hub as module  # type: ignore[no-redef]
+    elif options.source == "local":
+        from nnstruct.ingest.sources import local as module  # type: ignore[no-redef]
+    else:
+        raise NnstructError(f"unknown source {options.source!r}; use hub, local or transformers")
+    return lambda log: module.candidates(options, log)

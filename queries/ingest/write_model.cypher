@@ -1,0 +1,23 @@
+// title: Ingest: write one model
+// answers: Creates or updates a Model node, links it to its Task and (when built) its Architecture.
+// params: {model: {id: 'example', status: 'failed', reason: 'example'}, task: null, arch_hash: null}
+//
+// Runs in the same transaction as write_architecture when the tree is new. Ingest properties are replaced
+// (null removes a stale one, e.g. the reason of a model that failed before); dedup's properties are left alone.
+// The model's old FOR_TASK / HAS_ARCHITECTURE edges are replaced, so a rebuild (--force) relinks it.
+
+MERGE (m:Model {id: $model.id})
+SET m += $model
+WITH m
+OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->()
+DELETE old;
+
+MATCH (m:Model {id: $model.id})
+UNWIND CASE WHEN $task IS NULL THEN [] ELSE [$task] END AS task
+MERGE (t:Task {name: task.name})
+SET t.auto_class = coalesce(task.auto_class, t.auto_class)
+CREATE (m)-[:FOR_TASK]->(t);
+
+MATCH (m:Model {id: $model.id})
+MATCH (a:Architecture {hash: $arch_hash})
+CREATE (m)-[:HAS_ARCHITECTURE]->(a)
