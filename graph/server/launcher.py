@@ -70,7 +70,8 @@ class ServerStatus:
 
 
 def server_paths(settings: Settings) -> ServerPaths:
-    return ServerPaths(settings.home)
+    # Absolute: the home is in the server's command line, which is how a later command recognises it.
+    return ServerPaths(Path(settings.home).absolute())
 
 
 def start(settings: Settings, timeout: float = 120.0, echo: Echo = _quiet) -> StartResult:
@@ -121,8 +122,7 @@ def _start_locked(paths: ServerPaths, settings: Settings, timeout: float, echo: 
         paths.pid_file.unlink(missing_ok=True)
         raise ServerError(
             f"Neo4j did not answer at {address.bolt_uri} and {address.http_url} within {timeout:g} s and was "
-            f"stopped; "
-            f"{_log_excerpt(paths)}"
+            f"stopped; {_log_excerpt(paths)}"
         )
     paths.pid_file.unlink(missing_ok=True)
     raise ServerError(f"Neo4j exited during start-up; {_log_excerpt(paths)}")
