@@ -56,8 +56,9 @@ class TreeDiff:
     a: ModelTree
     b: ModelTree
     changes: list[Change]
-    similarity: float | None = None
+    similarity: float | None = None  # WL score (dedup's, class labels); None when not computed
     similarity_note: str = ""
+    similarity_by_label: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         counts = {"added": 0, "removed": 0, "changed": 0}
@@ -83,7 +84,8 @@ class TreeDiff:
         return {
             "a": model(self.a),
             "b": model(self.b),
-            "similarity": {"wl_score": self.similarity, "note": self.similarity_note or None},
+            "similarity": {"wl_score": self.similarity, "by_label": self.similarity_by_label,
+                           "note": self.similarity_note or None},
             "summary": self.summary(),
             "changes": [change.to_json() for change in self.changes],
         }

@@ -176,6 +176,7 @@ class Totals:
     module_count: int
     max_depth: int
     arch_hash: str
+    tied_params: int  # parameters held by more than one module (tied weights), counted once in total_params
 
 
 def totals(tree: ModelTree) -> Totals:
@@ -190,6 +191,7 @@ def totals(tree: ModelTree) -> Totals:
         module_count=len(tree.nodes),
         max_depth=max(node.depth for node in tree.nodes.values()),
         arch_hash=str(arch.get("hash", "")),
+        tied_params=max(0, sum(node.own_params for node in tree.nodes.values()) - int(total)),
     )
 
 
@@ -217,6 +219,9 @@ def render(tree: ModelTree, max_depth: int | None = None, folded: bool = True) -
     ]
     if figures.trainable_params is not None:
         lines.append(f"Trainable params: {int(figures.trainable_params):,}")
+    if figures.tied_params:
+        lines.append(f"Tied weights: {figures.tied_params:,} params belong to several modules (in each one's "
+                     "own/subtree column), counted once in the total")
     lines.append(f"Modules: {figures.module_count:,} (max depth {figures.max_depth})")
     lines.append(f"Architecture: {figures.arch_hash}")
     notes = []

@@ -178,7 +178,8 @@ def _not_found(graph: Graph, model_id: str) -> ModelNotFound:
         return ModelNotFound(f"no model {model_id!r}: the graph holds no models yet; run `nnstruct ingest` first")
     matches = close_matches(model_id, ids)
     if matches:
-        return ModelNotFound(f"no model {model_id!r} in the graph; did you mean {' or '.join(matches)}?")
+        others = f" (other close ids: {', '.join(matches[1:])})" if len(matches) > 1 else ""
+        return ModelNotFound(f"no model {model_id!r} in the graph; did you mean {matches[0]}?{others}")
     return ModelNotFound(f"no model {model_id!r} in the graph ({len(ids):,} models stored)")
 
 

@@ -25,10 +25,12 @@ def _print_unwrapped(renderable: Any) -> None:
     if console.is_terminal:
         console.print(renderable)
         return
+    from rich.console import Console
     from rich.measure import Measurement
 
     width = Measurement.get(console, console.options.update(max_width=100_000), renderable).maximum
-    console.print(renderable, width=max(width, 80))
+    # Console.print(width=) cannot go past the console's own width (80 when piped): use a console that wide.
+    Console(width=max(width, 80), soft_wrap=False, highlight=False).print(renderable)
 
 
 def _read_trees(graph: Graph, model_ids: tuple[str, ...] | list[str]) -> list[ModelTree]:
@@ -64,17 +66,21 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **fla
     _print_unwrapped(render(tree, max_depth=depth, folded=fold))
 
 
-def wl_similarity(graph: Graph, a: ModelTree, b: ModelTree) -> tuple[float | None, str]:
-    """Weisfeiler-Lehman similarity of the two stored architectures, from dedup (the one place diff asks)."""
-    hash_a, hash_b = a.architecture.get("hash"), b.architecture.get("hash")
-    if hash_a and hash_a == hash_b:
-        return 1.0, "same architecture hash"
-    try:
-        from nnstruct.dedup import similarity as dedup_similarity  # type: ignore[attr-defined]
-    except ImportError:
-        return None, "dedup's architecture similarity is not available in this install"
-    score = dedup_similarity.architecture_similarity(graph, hash_a, hash_b)
-    return (float(score), "") if score is not None else (None, "dedup could not score these architectures")
+def wl_similarity(graph: Graph, a: ModelTree, b: ModelTree) -> tuple[float | None, str, dict[str, float]]:
+    """Weisfeiler-Lehman similarity of the two stored architectures, from dedup (the one place diff asks).
+
+    Returns the headline score (class labels, what architecture dedup clusters on), a note, and the score per
+    label (``class``, ``class+shape``)."""
+    from nnstruct.dedup import architecture_similarity
+
+    hash_a, hash_b = a.architecture["hash"], b.architecture["hash"]
+    scores = {label: architecture_similarity(graph, hash_a, hash_b, label=label) for label in ("class", "class+shape")}
+    headline = scores["class"]
+    note = (f"cosine of WL subtree features, class labels; class+shape labels: {scores['class+shape'].score:.3f}; "
+            f"{headline.settings.describe()}")
+    if headline.same_architecture:
+        note = "same stored architecture"
+    return headline.score, note, {label: score.score for label, score in scores.items()}
 
 
 @click.command("diff")
@@ -104,7 +110,7 @@ def diff(ctx: click.Context, model_a: str, model_b: str, fmt: str, **flags: Any)
     with connect(settings_from(ctx, **flags)) as graph:
         tree_a, tree_b = _read_trees(graph, [model_a, model_b])
         result = diff_trees(tree_a, tree_b)
-        result.similarity, result.similarity_note = wl_similarity(graph, tree_a, tree_b)
+        result.similarity, result.similarity_note, result.similarity_by_label = wl_similarity(graph, tree_a, tree_b)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -143,12 +149,13 @@ Example:
 """
 
 
-def _as_folder(output_path: Path | None, fmt: str, count: int) -> bool:
-    if output_path is None:
+def _as_folder(output_given: str | None, fmt: str, count: int) -> bool:
+    """Whether --output names a folder for one file per model (the raw text: Path() drops a trailing /)."""
+    if output_given is None:
         if fmt == "graphml" and count > 1:
             raise NnstructError("graphml writes one file per model: give --output FOLDER for several models")
         return False
-    if output_path.is_dir() or str(output_path).endswith(("/", "\\")):
+    if Path(output_given).expanduser().is_dir() or output_given.endswith(("/", "\\")):
         return True
     return fmt == "graphml" and count > 1
 
@@ -175,17 +182,18 @@ def _open(path: Path, fmt: str) -> Any:
 @click.argument("model_ids", nargs=-1, required=True, metavar="MODEL_ID...")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "graphml"]), default="csv", show_default=True,
               help="File format (see above).")
-@click.option("--output", "-o", "output_path", type=click.Path(path_type=Path), default=None,
+@click.option("--output", "-o", "output_given", type=click.Path(), default=None,
               help="File to write, or a folder for one file per model (default: stdout).")
 @connection_options
 @click.pass_context
-def export_command(ctx: click.Context, model_ids: tuple[str, ...], fmt: str, output_path: Path | None,
+def export_command(ctx: click.Context, model_ids: tuple[str, ...], fmt: str, output_given: str | None,
                    **flags: Any) -> None:
     from nnstruct.analysis.export import file_stem
     from nnstruct.graph.connection import connect
 
     ids = list(dict.fromkeys(model_ids))
-    folder = _as_folder(output_path, fmt, len(ids))
+    output_path = Path(output_given).expanduser() if output_given else None
+    folder = _as_folder(output_given, fmt, len(ids))
     with connect(settings_from(ctx, **flags)) as graph:
         trees = _read_trees(graph, ids)
     if output_path is None:
