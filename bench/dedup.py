@@ -2,9 +2,10 @@
 
 Populations are made of real trees: ~20 transformers architectures built on the meta device by ingest's own
 ``run_job``, each perturbed into many distinct variants (more or fewer blocks, a head removed, a class renamed,
-widths or attention heads changed), then shared by many models with Zipf-like popularity, as fine-tunes share an
-architecture on the hub. Dedup computes features once per distinct tree, as ``run_dedup`` does per stored
-Architecture; the database round trip is not part of these figures.
+widths or attention heads changed, adapters added, activations swapped, dropouts removed), then shared by many
+models with Zipf-like popularity, as fine-tunes share an architecture on the hub. Dedup computes features once
+per distinct tree, as ``run_dedup`` does per stored Architecture; the database round trip is not part of these
+figures.
 
 Printed per population: feature (WL) time, index + clustering time, near-duplicate pairs and clusters; the
 exhaustive baselines, run where they finish within the budget (else estimated from a timed sample):
@@ -33,7 +34,7 @@ import numpy as np
 from nnstruct.dedup.architectures import TreeRows, compute_features, label_architectures
 from nnstruct.dedup.labels import label_function
 from nnstruct.dedup.models import ModelRow
-from nnstruct.dedup.similarity_index import bag_matrix, cosine, exhaustive_pairs, similar_pairs
+from nnstruct.dedup.similarity_index import bag_matrix, candidate_count, cosine, exhaustive_pairs, similar_pairs
 from nnstruct.dedup.wl_features import WlSettings, networkx_hashes, rows_with_parents
 
 # (model_type, task, config overrides): real architectures across text, vision and audio.
@@ -167,31 +168,71 @@ def change_heads(rows: list[dict[str, Any]], factor: float) -> list[dict[str, An
     return [{**row, "num_heads": _scale(row["num_heads"], factor)} if "num_heads" in row else row for row in rows]
 
 
-Variant = tuple[int, int, bool, int, float, float]  # base, block delta, head removed, rename (-1 none), width, heads
+ACTIVATIONS = {"GELU", "ReLU", "SiLU", "Tanh", "GELUActivation", "NewGELUActivation", "GELUTanh", "QuickGELUActivation",
+               "SiLUActivation", "PytorchGELUTanh", "FastGELUActivation"}
+
+
+def add_adapters(rows: list[dict[str, Any]], every: int) -> list[dict[str, Any]]:
+    """A bottleneck adapter (Sequential of Linear, ReLU, Linear) in every ``every``-th block, as PEFT adds."""
+    found = _block_list(rows)
+    if found is None or every == 0:
+        return rows
+    parent, length = found
+    prefix = f"{parent}." if parent else ""
+    added = []
+    for i in range(0, length, every):
+        p = f"{prefix}{i}.adapter"
+        added += [{"path": p, "class_name": "Sequential", "class_path": "torch.nn.modules.container.Sequential"},
+                  {"path": f"{p}.0", "class_name": "Linear", "class_path": "torch.nn.modules.linear.Linear",
+                   "in_features": 768, "out_features": 64},
+                  {"path": f"{p}.1", "class_name": "ReLU", "class_path": "torch.nn.modules.activation.ReLU"},
+                  {"path": f"{p}.2", "class_name": "Linear", "class_path": "torch.nn.modules.linear.Linear",
+                   "in_features": 64, "out_features": 768}]
+    return rows + added
+
+
+def swap_activations(rows: list[dict[str, Any]], to: str | None) -> list[dict[str, Any]]:
+    if to is None:
+        return rows
+    return [{**row, "class_name": to} if row["class_name"] in ACTIVATIONS else row for row in rows]
+
+
+def drop_dropouts(rows: list[dict[str, Any]], drop: bool) -> list[dict[str, Any]]:
+    return [row for row in rows if row["class_name"] != "Dropout"] if drop else rows
+
+
+# base, block delta, head removed, rename (-1 none), width, heads, adapters every n (0 none), activation, no dropout
+Variant = tuple[int, int, bool, int, float, float, int, str, bool]
 DELTAS = tuple(range(-8, 9))
 WIDTHS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 HEADS = (0.5, 1.0, 2.0)
+ADAPTERS = (0, 1, 2)
+SWAPS = ("", "SiLU", "ReLU")
 
 
 def variants(bases: Sequence[Base], count: int, rng: random.Random) -> list[Variant]:
     """``count`` distinct perturbation recipes spread over the bases (the unperturbed bases first)."""
-    space = [(b, d, h, r, w, k) for b in range(len(bases)) for d in DELTAS for h in (False, True)
-             for r in (-1, 0, 1, 2) for w in WIDTHS for k in HEADS]
-    originals = [(b, 0, False, -1, 1.0, 1.0) for b in range(len(bases))]
-    rest = [v for v in space if v not in set(originals)]
-    rng.shuffle(rest)
-    return (originals + rest)[:count]
+    originals = [(b, 0, False, -1, 1.0, 1.0, 0, "", False) for b in range(len(bases))]
+    chosen, seen = list(originals), set(originals)
+    while len(chosen) < count:  # the space (~880,000 recipes) is far larger than any population here
+        variant = (rng.randrange(len(bases)), rng.choice(DELTAS), rng.random() < 0.5, rng.choice((-1, 0, 1, 2)),
+                   rng.choice(WIDTHS), rng.choice(HEADS), rng.choice(ADAPTERS), rng.choice(SWAPS),
+                   rng.random() < 0.5)
+        if variant not in seen:
+            seen.add(variant)
+            chosen.append(variant)
+    return chosen[:count]
 
 
 def variant_tree(bases: Sequence[Base], variant: Variant) -> TreeRows:
-    base_index, delta, head, rename, width, heads = variant
+    base_index, delta, head, rename, width, heads, adapters, swap, no_dropout = variant
     base = bases[base_index]
-    rows = change_blocks(base.rows, delta)
+    rows = add_adapters(change_blocks(base.rows, delta), adapters)
     if head:
         rows = remove_head(rows)
     if rename >= 0:
         rows = rename_class(rows, rename)
-    rows = change_heads(change_widths(rows, width), heads)
+    rows = drop_dropouts(swap_activations(change_heads(change_widths(rows, width), heads), swap or None), no_dropout)
     paths = {row["path"] for row in rows}
     tied = [(h, t) for h, t in base.tied if h in paths and t in paths]
     return TreeRows("v" + "-".join(map(str, variant)), rows, tied)
@@ -264,7 +305,7 @@ def bench_one(bases, models_count: int, trees_count: int, args, settings: WlSett
     recipes = variants(bases, trees_count, rng)
     models = population(bases, recipes, models_count, rng)
     clock = time.perf_counter()
-    features = compute_features(trees_of(bases, recipes), args.label, settings)
+    features = compute_features(trees_of(bases, recipes), args.label, settings, workers=args.workers)
     feature_seconds = time.perf_counter() - clock
     clock = time.perf_counter()
     labelling = label_architectures(features, models, args.label, args.threshold, settings)
@@ -286,6 +327,9 @@ def bench_one(bases, models_count: int, trees_count: int, args, settings: WlSett
     index_pairs = similar_pairs(matrix, args.threshold)
     index_only = time.perf_counter() - clock
     n = matrix.shape[0]
+    candidates = candidate_count(matrix, args.threshold)
+    print(f"  index:          {candidates:,} candidate pairs verified of {n * (n - 1) // 2:,} "
+          f"({100 * candidates / max(1, n * (n - 1) // 2):.2f}%), {len(index_pairs):,} kept")
     estimated_brute = None
     if n <= args.brute_limit:
         clock = time.perf_counter()
@@ -331,6 +375,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--recall-sample", type=int, default=300)
     parser.add_argument("--naive-budget", type=float, default=120.0, help="seconds the naive baseline may take")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1, help="processes computing WL features")
     args = parser.parse_args(argv)
     settings = WlSettings()
     clock = time.perf_counter()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,14 +114,54 @@ def cluster_key(label: str, threshold: float, representative: str) -> str:
     return f"{label}:{threshold:g}:{representative}"
 
 
-def compute_features(trees: Iterable[TreeRows], label: str, settings: WlSettings,
-                     progress: Callable[[int], None] | None = None) -> dict[str, ArchitectureFeatures]:
+def _features_of_chunk(chunk: list[TreeRows], label: str, settings: WlSettings) -> list[ArchitectureFeatures]:
     memo = HashMemo(settings.digest_size)
-    features = {}
+    return [architecture_features(tree, label, settings, memo) for tree in chunk]
+
+
+def _chunks(trees: Iterable[TreeRows], size: int) -> Iterator[list[TreeRows]]:
+    chunk: list[TreeRows] = []
     for tree in trees:
-        features[tree.hash] = architecture_features(tree, label, settings, memo)
+        chunk.append(tree)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def compute_features(trees: Iterable[TreeRows], label: str, settings: WlSettings,
+                     progress: Callable[[int], None] | None = None, workers: int = 1,
+                     chunk: int = 64) -> dict[str, ArchitectureFeatures]:
+    """Features of every tree (each stored Architecture once). ``workers`` > 1 hashes chunks of trees in that
+    many processes while ``trees`` (e.g. a read from Neo4j) is still being consumed."""
+    features: dict[str, ArchitectureFeatures] = {}
+
+    def keep(done: list[ArchitectureFeatures]) -> None:
+        for item in done:
+            features[item.hash] = item
         if progress:
-            progress(1)
+            progress(len(done))
+
+    if workers <= 1:
+        memo = HashMemo(settings.digest_size)
+        for tree in trees:
+            keep([architecture_features(tree, label, settings, memo)])
+        return features
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from multiprocessing import get_context
+
+    # forkserver: workers never inherit the parent's driver threads or open sockets
+    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+        pending = set()
+        for part in _chunks(trees, chunk):
+            pending.add(pool.submit(_features_of_chunk, part, label, settings))
+            if len(pending) >= 2 * workers:  # bounded: do not read far ahead of the workers
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    keep(future.result())
+        for future in pending:
+            keep(future.result())
     return features
 
 

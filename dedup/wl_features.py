@@ -99,12 +99,14 @@ class HashMemo:
         self.digest_size = digest_size
         self.max_entries = max_entries
         self._known: dict[str, str] = {}
+        self.by_neighbourhood: dict[tuple, str] = {}  # (own, sorted children, parent) -> hash
 
     def __call__(self, text: str) -> str:
         known = self._known.get(text)
         if known is None:
             if len(self._known) >= self.max_entries:
                 self._known.clear()
+                self.by_neighbourhood.clear()
             known = blake2b(text.encode("ascii"), digest_size=self.digest_size).hexdigest()
             self._known[text] = known
         return known
@@ -135,23 +137,24 @@ def wl_hashes(labels: Sequence[str], shape: TreeShape, settings: WlSettings | No
     if settings.include_initial:
         bag.update(memo(label) for label in current)
     graph_counts: list[tuple[str, int]] = []
+    known = memo.by_neighbourhood
+    special = set(tied_out) | set(tied_in)
     for iteration in range(1, max(hash_iterations, settings.iterations) + 1):
         updated = []
-        for node, (own, kids, parent) in enumerate(zip(current, children, parents, strict=True)):
-            # successors, then predecessors, each sorted by kind + label, as networkx aggregates a DiGraph
-            if node in tied_out:
-                text = own + "".join(sorted([CHILD + current[k] for k in kids]
-                                            + [TIED + current[t] for t in tied_out[node]]))
-            elif kids:
-                text = own + CHILD + CHILD.join(sorted([current[k] for k in kids]))
-            else:
-                text = own
-            if node in tied_in:
-                text += "".join(sorted(([CHILD + current[parent]] if parent >= 0 else [])
-                                       + [TIED + current[h] for h in tied_in[node]]))
-            elif parent >= 0:
-                text += CHILD + current[parent]
-            updated.append(memo(text))
+        append = updated.append
+        for node, own in enumerate(current):
+            if node in special:
+                append(memo(_neighbourhood(node, current, children[node], parents[node], tied_out, tied_in)))
+                continue
+            # Every copy of a repeated block has the same neighbourhood: look it up by a tuple of label strings
+            # (whose hashes Python caches) before building and hashing the string networkx would hash.
+            kids, parent = children[node], parents[node]
+            key = (own, tuple(sorted([current[k] for k in kids])) if kids else (),
+                   current[parent] if parent >= 0 else None)
+            hashed = known.get(key)
+            if hashed is None:
+                hashed = known[key] = memo(_neighbourhood(node, current, kids, parent, tied_out, tied_in))
+            append(hashed)
         current = updated
         if iteration <= hash_iterations:
             graph_counts.extend(sorted(Counter(current).items()))
@@ -159,6 +162,24 @@ def wl_hashes(labels: Sequence[str], shape: TreeShape, settings: WlSettings | No
             bag.update(current)
     exact = blake2b(str(tuple(graph_counts)).encode("ascii"), digest_size=settings.digest_size).hexdigest()
     return WlResult(exact, hash_iterations, bag)
+
+
+def _neighbourhood(node: int, current: list[str], kids: tuple[int, ...], parent: int,
+                   tied_out: dict[int, list[int]], tied_in: dict[int, list[int]]) -> str:
+    """The string networkx hashes for a node: own label, successors then predecessors, each sorted by kind + label."""
+    if node in tied_out:
+        text = current[node] + "".join(sorted([CHILD + current[k] for k in kids]
+                                              + [TIED + current[t] for t in tied_out[node]]))
+    elif kids:
+        text = current[node] + CHILD + CHILD.join(sorted([current[k] for k in kids]))
+    else:
+        text = current[node]
+    if node in tied_in:
+        text += "".join(sorted(([CHILD + current[parent]] if parent >= 0 else [])
+                               + [TIED + current[h] for h in tied_in[node]]))
+    elif parent >= 0:
+        text += CHILD + current[parent]
+    return text
 
 
 def networkx_hashes(graph: nx.DiGraph, settings: WlSettings | None = None) -> WlResult:
