@@ -37,7 +37,7 @@ COLUMNS: dict[str, str] = {
 
 def _tied_paths(tree: ModelTree) -> dict[int, list[str]]:
     holders: dict[int, list[str]] = {}
-    for node in tree.nodes.values():
+    for node in tree.root.walk():  # named_modules() order
         for tied in node.tied:
             holders.setdefault(id(tied.target), []).append(tied.path)
     return holders

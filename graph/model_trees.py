@@ -91,7 +91,7 @@ class ModelTree:
 
     def holders_of(self, target: TreeNode) -> list[TiedChild]:
         """Every tied reference to ``target`` (the other paths the same module object lives at)."""
-        return [tied for node in self.nodes.values() for tied in node.tied if tied.target is target]
+        return [tied for node in self.root.walk() for tied in node.tied if tied.target is target]
 
     def modules(self) -> list[TreeNode]:
         return list(self.root.walk())

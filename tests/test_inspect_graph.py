@@ -1,8 +1,9 @@
 """``nnstruct show | diff | export`` on real architectures ingested by the real ingest into the real Neo4j.
 
-The population (built once for the module, from a wiped graph like ``clean_graph``): the catalogue's BERT and GPT-2
-for text-classification and BERT for fill-mask, a BERT with 6 layers saved in a local folder whose name holds
-quotes, a backtick and Cypher text (so its id does too), and a model recorded as failed.
+The population (built once for the module, from a wiped graph like ``clean_graph``): the catalogue's BERT, GPT-2 and
+OpenAI GPT (whose blocks share one activation module object: TIED_CHILD) for text-classification and BERT for
+fill-mask, a BERT with 6 layers saved in a local folder whose name holds quotes, a backtick and Cypher text (so its
+id does too), and a model recorded as failed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .inspect_fixtures import build_on_meta
 TASK = "text-classification"
 BERT = model_id("bert", TASK)
 GPT2 = model_id("gpt2", TASK)
+OPENAI_GPT = model_id("openai-gpt", TASK)
 BERT_MLM = model_id("bert", "fill-mask")
 FAILED = model_id("nonexistent", TASK)
 ODD_FOLDER = "bert-6 it's `odd` \"}) MATCH (n) DETACH DELETE n //"
@@ -41,7 +43,8 @@ def population(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     reset(graph)
     init_schema(graph)
     candidates = [Candidate(mid, task, "transformers", config=default_config(mt))
-                  for mid, mt, task in ((BERT, "bert", TASK), (GPT2, "gpt2", TASK), (BERT_MLM, "bert", "fill-mask"))]
+                  for mid, mt, task in ((BERT, "bert", TASK), (GPT2, "gpt2", TASK), (OPENAI_GPT, "openai-gpt", TASK),
+                                        (BERT_MLM, "bert", "fill-mask"))]
     candidates.append(Candidate(FAILED, TASK, "transformers", status="failed",
                                 reason="default config cannot be made: KeyError: 'nonexistent'"))
     folder = tmp_path_factory.mktemp("inspect-models") / ODD_FOLDER
@@ -55,8 +58,9 @@ def population(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     statuses = {row["id"]: row["status"] for row in graph.read("MATCH (m:Model) RETURN m.id AS id, m.status AS status")}
     bert6 = next(i for i in statuses if i.startswith("local:"))
     assert "`odd`" in bert6 and "DETACH DELETE" in bert6
-    assert statuses == {BERT: "ok", GPT2: "ok", BERT_MLM: "ok", FAILED: "failed", bert6: "ok"}, statuses
-    return {"bert": BERT, "gpt2": GPT2, "bert_mlm": BERT_MLM, "failed": FAILED, "bert6": bert6}
+    assert statuses == {BERT: "ok", GPT2: "ok", OPENAI_GPT: "ok", BERT_MLM: "ok", FAILED: "failed", bert6: "ok"}
+    return {"bert": BERT, "gpt2": GPT2, "openai_gpt": OPENAI_GPT, "bert_mlm": BERT_MLM, "failed": FAILED,
+            "bert6": bert6}
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +199,7 @@ def test_odd_ids_are_parameters(population, given, graph, capsys, monkeypatch) -
     code, out, err = run(["export", given], capsys, monkeypatch)
     assert (code, out) == (2, "")
     assert err.startswith("error: no model ") and len(err.strip().splitlines()) == 1
-    assert graph.read("MATCH (m:Model) RETURN count(m) AS models")[0]["models"] == 5
+    assert graph.read("MATCH (m:Model) RETURN count(m) AS models")[0]["models"] == 6
 
 
 def test_failed_model_says_why(population, capsys, monkeypatch) -> None:
@@ -214,3 +218,52 @@ def test_help_has_examples() -> None:
         result = CliRunner().invoke(command, ["--help"])
         assert result.exit_code == 0
         assert "Example:" in result.output, command.name
+
+
+@pytest.fixture(scope="module")
+def openai_gpt_model() -> Any:
+    return build_on_meta("OpenAIGPTConfig", "AutoModelForSequenceClassification")
+
+
+def _shared_paths(model: Any) -> dict[str, list[str]]:
+    """First path of each module object held under several paths -> its other paths (what TIED_CHILD stores)."""
+    first: dict[int, str] = {}
+    others: dict[str, list[str]] = {}
+    for path, module in model.named_modules(remove_duplicate=False):
+        if id(module) in first:
+            others.setdefault(first[id(module)], []).append(path)
+        else:
+            first[id(module)] = path
+    return others
+
+
+def test_show_marks_shared_modules(population, openai_gpt_model, capsys, monkeypatch) -> None:
+    shared = _shared_paths(openai_gpt_model)
+    assert list(shared) == ["transformer.h.0.mlp.act"] and len(shared["transformer.h.0.mlp.act"]) == 11
+    code, out, _ = run(["show", population["openai_gpt"]], capsys, monkeypatch)
+    assert code == 0
+    lines = out.splitlines()
+    assert any("(shared)" in line and "transformer.h.0.mlp.act " in line for line in lines)
+    assert any("(tied)" in line and "transformer.h.{1..11}.mlp.act = transformer.h.0.mlp.act" in line
+               for line in lines)
+    assert "Block x11: 3-2..12" in out  # h.0 owns the activation, so it folds apart from the 11 others
+    assert f"Total params: {sum(p.numel() for p in openai_gpt_model.parameters()):,} " in out
+    code, out, _ = run(["show", population["openai_gpt"], "--no-fold"], capsys, monkeypatch)
+    assert sum(1 for line in out.splitlines() if "NewGELUActivation: 5-3 (tied)" in line) == 11
+
+
+def test_export_of_shared_modules(population, openai_gpt_model, tmp_path, capsys, monkeypatch) -> None:
+    code, out, _ = run(["export", population["openai_gpt"]], capsys, monkeypatch)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [row["path"] for row in rows] == [path for path, _ in openai_gpt_model.named_modules()]
+    tied = {row["path"]: row["tied_paths"].split(";") for row in rows if row["tied_paths"]}
+    assert tied == _shared_paths(openai_gpt_model)
+    target = tmp_path / "gpt.graphml"
+    code, _, _ = run(["export", population["openai_gpt"], "--format", "graphml", "-o", str(target)], capsys,
+                     monkeypatch)
+    assert code == 0
+    graph = nx.read_graphml(target)
+    assert graph.number_of_nodes() == len(rows)
+    kinds = [kind for _, _, kind in graph.edges(data="kind")]
+    assert (kinds.count("child"), kinds.count("tied")) == (len(rows) - 1, 11)
