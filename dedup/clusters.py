@@ -28,9 +28,11 @@ class Components:
 
 
 def components(n: int, pairs: Pairs) -> Components:
+    if n == 0:
+        return Components(np.empty(0, np.int64), np.empty(0, np.int64))
     graph = sparse.coo_matrix((np.ones(len(pairs)), (pairs.left, pairs.right)), shape=(n, n))
     _, raw = connected_components(graph, directed=False)
-    representative = np.full(raw.max() + 1 if n else 0, n, np.int64)
+    representative = np.full(raw.max() + 1, n, np.int64)
     np.minimum.at(representative, raw, np.arange(n))
     # renumber clusters by their representative, so cluster numbers follow popularity too
     order = np.argsort(representative)

@@ -146,12 +146,29 @@ def run_dedup(graph: Graph, strategy: str = "name", threshold: float = 0.85, lab
     return summary
 
 
+def _note_previous_run(graph: Graph, label: str, threshold: float, settings: WlSettings, log: Log) -> None:
+    """Say so when the labelling being replaced was made with other settings (hashes of networkx < 3.5 differ)."""
+    from nnstruct.queries.query_file import load
+
+    for run in graph.read(load("dedup/read_runs").statements[0]):
+        if run["strategy"] != "architecture":
+            continue
+        before = (run["networkx_version"], run["wl_iterations"], run["label"], run["threshold"])
+        now = (settings.networkx_version, settings.iterations, label, threshold)
+        if before != now:
+            log(f"replacing the architecture labelling of {run['finished_at']} (networkx {before[0]}, "
+                f"{before[1]} WL iterations, label {before[2]}, threshold {before[3]}): every hash, link and "
+                f"cluster is recomputed with networkx {now[0]}, {now[1]} iterations, label {now[2]}, "
+                f"threshold {now[3]}")
+
+
 def _label_architectures(graph: Graph, models: list[ModelRow], label: str, threshold: float,
                          settings: WlSettings, log: Log, seconds: dict[str, float],
                          read_architecture_hashes, read_trees) -> ArchitectureLabelling:
     if not any(m.ok and m.arch_hash for m in models):
         raise DedupInputError("no built model has an architecture to compare (all failed or skipped?); "
                               "run `nnstruct ingest` first or use --strategy name")
+    _note_previous_run(graph, label, threshold, settings, log)
     used = Counter(m.arch_hash for m in models if m.arch_hash)
     hashes = sorted(set(read_architecture_hashes(graph)) | set(used))
     log(f"hashing {len(hashes)} distinct architectures (WL, {settings.describe()})")

@@ -95,7 +95,7 @@ def tree_shape(paths: Sequence[str], tied: Iterable[tuple[str, str]] = ()) -> Tr
 class HashMemo:
     """blake2b of neighbourhood strings, each computed once; shareable across the trees of a run, bounded."""
 
-    def __init__(self, digest_size: int = DIGEST_SIZE, max_entries: int = 1_000_000):
+    def __init__(self, digest_size: int = DIGEST_SIZE, max_entries: int = 300_000):
         self.digest_size = digest_size
         self.max_entries = max_entries
         self._known: dict[str, str] = {}

@@ -209,3 +209,9 @@ def test_lower_threshold_more_links_fewer_clusters() -> None:
 def test_bad_input_is_one_clear_error(strategy, threshold, label, message) -> None:
     with pytest.raises(DedupInputError, match=message):
         validate(strategy, threshold, label)
+
+
+def test_no_trees_no_clusters() -> None:
+    labelling = label_architectures({}, [ModelRow("a", "t", "failed")], "class", 0.85, SETTINGS)
+    assert (labelling.architectures, labelling.clusters, labelling.links) == ([], [], [])
+    assert labelling.representative_models == set() and labelling.labelled_models == ["a"]
