@@ -8,6 +8,10 @@ one whose prefix ends first has all its shared mass in its unindexed suffix, so 
 ``||suffix|| < t``: no pair at or above ``t`` is missed (exact recall), and common features (``Linear``,
 ``Dropout``...), which would pair everything with everything, are never indexed. Candidates are then verified
 exactly. The work grows with the number of truly similar pairs, not with n^2.
+
+Cosine rather than weighted Jaccard: a model with 6 blocks instead of 12 has about half the count of every block
+feature, which weighted Jaccard scores near 0.5 and cosine (blind to scale) near 0.96; raw counts keep the blocks,
+which are most of a model, the most weighty part of its vector.
 """
 
 from __future__ import annotations
