@@ -72,19 +72,29 @@ def _check_selection(workspace: Workspace, view: str, tasks: list[str] | None) -
 
 
 def run_analysis(graph: Graph, view: str, tasks: Sequence[str] | None, output_dir: Path,
-                 log: Callable[[str], None] | None = None) -> AnalysisResult:
+                 log: Callable[[str], None] | None = None, chart_workers: int = 2) -> AnalysisResult:
     """Run every analysis for ``view`` (``none``, ``name`` or ``architecture``) and ``tasks`` (None = all),
-    writing charts, CSVs, statistics and the Markdown/HTML report into ``output_dir``."""
-    from nnstruct.analysis.findings import findings_markdown
-    from nnstruct.analysis.report import build_report
-    from nnstruct.analysis.statistics import write_statistics
+    writing charts, CSVs, statistics and the Markdown/HTML report into ``output_dir``.
+
+    ``chart_workers`` processes (this one included) draw the per-task charts; 1 draws everything here.
+    """
 
     started = time.perf_counter()
     view = check_view(view)
     task_list = tasks_param(tasks)
     say = log or (lambda message: None)
     root = prepare_folder(Path(output_dir))
-    workspace = Workspace(graph, root, {"view": view, "tasks": task_list}, say)
+    with Workspace(graph, root, {"view": view, "tasks": task_list}, say, chart_workers=chart_workers) as workspace:
+        return _analyse(workspace, view, task_list, root, started)
+
+
+def _analyse(workspace: Workspace, view: str, task_list: list[str] | None, root: Path,
+             started: float) -> AnalysisResult:
+    from nnstruct.analysis.findings import findings_markdown
+    from nnstruct.analysis.report import build_report
+    from nnstruct.analysis.statistics import write_statistics
+
+    workspace.pool()
     counts = _check_selection(workspace, view, task_list)
     frames: dict[str, pd.DataFrame] = {}
     for name in analysis_names():

@@ -8,6 +8,7 @@ always set. One image per facet value (e.g. per task) when the spec names a face
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,30 +256,75 @@ def draw_tree(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> 
     draw(tree, title, path, spec.depth)
 
 
-def _facet_values(frame: pd.DataFrame, spec: RenderSpec) -> dict[str, Any]:
+def _facet_values(frame: pd.DataFrame) -> dict[str, Any]:
     return {} if frame.empty else {k: frame.iloc[0][k] for k in frame.columns}
 
 
+@dataclass(frozen=True)
+class DrawJob:
+    spec: RenderSpec
+    frame: pd.DataFrame
+    title: str
+    target: Path
+    where: str
+
+
+def warm_up() -> None:
+    """Nothing: submitting it makes a worker process start and import this module early."""
+
+
+def run_job(job: DrawJob) -> None:
+    """Draw one image (in this process or a worker); drawing errors become one-line messages."""
+    try:
+        _draw_one(job.spec, job.frame, job.title, job.target)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        plt.close("all")
+        raise QueryFileError(f"{job.where}: cannot draw {job.spec.kind} ({job.spec.to_text()}): {exc}") from exc
+    except OSError as exc:
+        plt.close("all")
+        raise QueryFileError(f"{job.where}: cannot write {job.target}: {exc.strerror or exc}") from exc
+
+
+def run_jobs(jobs: list[DrawJob], pool: Executor | None = None, share: float = 0.5) -> None:
+    """Draw ``jobs``; with a ``pool``, this process draws ``share`` of them while the pool draws the rest."""
+    if pool is None or len(jobs) < 2:
+        for job in jobs:
+            run_job(job)
+        return
+    local = max(1, int(len(jobs) * share))
+    futures = [pool.submit(run_job, job) for job in jobs[local:]]
+    try:
+        for job in jobs[:local]:
+            run_job(job)
+    finally:
+        for future in futures:
+            future.result()
+
+
 def draw(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, default_title: str,
-         where: str) -> list[ChartFile]:
-    """Draw ``frame`` per ``spec`` into ``images_dir``; returns the files written (one per facet value)."""
+         where: str, pool: Executor | None = None, share: float = 0.5) -> list[ChartFile]:
+    """Draw ``frame`` per ``spec`` into ``images_dir``; returns the files written (one per facet value).
+
+    Faceted charts (one image per task...) are split between this process and ``pool`` when one is given.
+    """
     if not spec.is_chart or frame.empty:
         return []
     shaping.check_columns(frame, spec.required_columns(), where)
     name = slug(spec.name or f"{base}_{spec.kind}")
     files: list[ChartFile] = []
+    jobs: list[DrawJob] = []
     folder = images_dir / slug(spec.dir or name) if spec.facet else images_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QueryFileError(f"{where}: cannot create {folder}: {exc.strerror or exc}") from exc
     for value, part in shaping.facets(frame, spec.facet):
         template = spec.title or (f"{default_title}: {{{spec.facet}}}" if spec.facet else default_title)
-        title = facet_title(template, _facet_values(part, spec))
+        title = facet_title(template, _facet_values(part))
         target = folder / (f"{slug(value)}.png" if spec.facet else f"{name}.png")
-        try:
-            _draw_one(spec, part, title, target)
-        except (KeyError, TypeError, ValueError) as exc:
-            plt.close("all")
-            raise QueryFileError(f"{where}: cannot draw {spec.kind} ({spec.to_text()}): {exc}") from exc
+        jobs.append(DrawJob(spec, part, title, target, where))
         files.append(ChartFile(target, title, value))
+    run_jobs(jobs, pool, share)
     return files
 
 

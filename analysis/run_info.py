@@ -56,7 +56,7 @@ def run_info_rows(graph_info: dict[str, Any], settings: dict[str, Any],
         rows.append((key, _listing(value) if isinstance(value, list | tuple) else ("all" if value is None
                                                                                   else str(value))))
     for key, value in (counts or {}).items():
-        rows.append((key, cell(value)))
+        rows.append((f"{key.replace('_', ' ')} in the selection", cell(value)))
     rows += [
         ("torch (data ingested with)", _listing(graph_info.get("torch_versions"))),
         ("transformers (data ingested with)", _listing(graph_info.get("transformers_versions"))),

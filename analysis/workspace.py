@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,8 +85,35 @@ class Workspace:
     warnings: list[str] = field(default_factory=list)
     charts: list[ChartFile] = field(default_factory=list)
     csvs: list[Path] = field(default_factory=list)
+    chart_workers: int = 1  # processes drawing charts, this one included
     _results: dict[Any, QueryResult] = field(default_factory=dict)
     _drawn: dict[Any, list[ChartFile]] = field(default_factory=dict)
+    _pool: Executor | None = None
+
+    def pool(self) -> Executor | None:
+        """Helper processes for faceted charts (spawned once, on first use); None when drawing alone."""
+        if self.chart_workers <= 1:
+            return None
+        if self._pool is None:
+            import multiprocessing
+
+            # spawn, not fork: this process holds the Neo4j driver's sockets and threads
+            from nnstruct.analysis.charts import warm_up
+
+            self._pool = ProcessPoolExecutor(self.chart_workers - 1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool.submit(warm_up)  # start the workers and import matplotlib while queries run
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def images(self) -> Path:
@@ -133,7 +161,9 @@ class Workspace:
         if key in self._drawn:
             return self._drawn[key]
         started = time.perf_counter()
-        files = draw(spec, result.frame, self.images, base, result.query.title, display_name(result.query))
+        pool = self.pool() if spec.facet else None
+        files = draw(spec, result.frame, self.images, base, result.query.title, display_name(result.query),
+                     pool=pool, share=1 / self.chart_workers)
         self.steps.append(Step(f"{display_name(result.query)} -> {spec.kind}", time.perf_counter() - started,
                                len(files), kind="chart"))
         self._drawn[key] = files

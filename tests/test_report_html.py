@@ -60,7 +60,7 @@ def test_run_information_names_versions_and_settings():
         {"view": "name", "tasks": None}, {"models": 12},
     ))
     assert rows["Neo4j"].startswith("Neo4j Kernel 5.26")
-    assert rows["view"] == "name" and rows["tasks"] == "all" and rows["models"] == "12"
+    assert rows["view"] == "name" and rows["tasks"] == "all" and rows["models in the selection"] == "12"
     assert rows["torch (data ingested with)"] == "2.15.0"
     assert rows["dedup runs"] == "(dedup not run)"
     installed = installed_versions()

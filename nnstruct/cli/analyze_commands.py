@@ -30,6 +30,10 @@ def output_dirs(views: list[str], configured: Path | None, append_timestamp: boo
     return dirs
 
 
+def _log(message: str) -> None:
+    output.err.print(f"  {message}", markup=False, highlight=False)
+
+
 @click.command("analyze")
 @click.option("--view", type=click.Choice(VIEW_CHOICES), default=None,
               help="Which models count: none = all, name / architecture = one representative per name family / "
@@ -66,8 +70,8 @@ def analyze(ctx: click.Context, view: str | None, tasks: str | None, output_dir:
     with connect(settings) as graph:
         for name, folder in dirs.items():
             output.err.print(f"analysing view [bold]{name}[/] into {folder}", highlight=False)
-            result = run_analysis(graph, name, tasks_param(tasks), folder,
-                                  log=lambda message: output.err.print(f"  {message}", markup=False, highlight=False))
+            result = run_analysis(graph, name, tasks_param(tasks), folder, log=_log,
+                                  chart_workers=max(1, settings.workers))
             for warning in result.warnings:
                 output.err.print(f"warning: {warning}", markup=False, highlight=False)
             output.err.print(result.summary(), markup=False, highlight=False)

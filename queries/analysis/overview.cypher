@@ -1,5 +1,5 @@
 // title: Overview
-// answers: How many tasks, models, distinct architectures, modules and layer types does the selection hold (modules counted per model and per distinct architecture)?
+// answers: How many tasks, models, name families, distinct architectures, modules and layer types does the selection hold (modules counted per model and per distinct architecture)?
 // params: {view: 'none', tasks: null}
 // render: table
 
@@ -7,11 +7,13 @@ MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Arc
 WHERE ($tasks IS NULL OR t.name IN $tasks)
   AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
                  WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
-WITH count(DISTINCT t) AS tasks, count(DISTINCT m) AS models, collect(DISTINCT a) AS archs,
-     sum(coalesce(a.module_count, 0)) AS modules_per_model,
-     count(DISTINCT [(m)-[:IN_FAMILY]->(f:Family) | f.name][0]) AS families
-UNWIND archs AS a
-MATCH (a)-[:USES]->(l:LayerType)
-RETURN tasks, models, families, size(archs) AS architectures, modules_per_model,
-       reduce(s = 0, x IN archs | s + coalesce(x.module_count, 0)) AS distinct_modules,
-       count(DISTINCT l.name) AS layer_types;
+WITH count(DISTINCT t) AS tasks, count(DISTINCT m) AS models, sum(coalesce(a.module_count, 0)) AS modules_per_model,
+     count(DISTINCT [(m)-[:IN_FAMILY]->(f:Family) | f.name][0]) AS families, collect(DISTINCT a) AS archs
+WITH tasks, models, families, modules_per_model, size(archs) AS architectures,
+     reduce(s = 0, x IN archs | s + coalesce(x.module_count, 0)) AS distinct_modules, archs
+CALL (archs) {
+  UNWIND archs AS a
+  MATCH (a)-[:USES]->(l:LayerType)
+  RETURN count(DISTINCT l.name) AS layer_types
+}
+RETURN tasks, models, families, architectures, modules_per_model, distinct_modules, layer_types;
