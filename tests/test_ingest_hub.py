@@ -11,12 +11,13 @@ import socket
 import pytest
 
 from nnstruct.errors import NnstructError
+from nnstruct.graph.schema import init_schema, reset
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.sources import hub as hub_source
 from tests.support.fake_hub import GATED, MALFORMED, MISSING, NO_CONFIG, SLOW, FakeHub
 
-from .hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture  # noqa: F401 - fixtures
+from .hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture, run_nnstruct  # noqa: F401 - fixtures
 
 TC = "text-classification"
 
@@ -173,3 +174,91 @@ def test_an_unknown_task_is_refused_before_any_request(hub, hf_home):
     with pytest.raises(NnstructError, match="unknown task 'text-clasification'"):
         collect(IngestOptions(tasks=("text-clasification",), limit=10, min_models=1))
     assert hub.requests == []
+
+
+# --- through `nnstruct ingest --source hub`, into Neo4j ---------------------------------------------------------
+
+
+def models_in(graph) -> dict[str, dict]:
+    rows = graph.read("MATCH (m:Model) OPTIONAL MATCH (m)-[:FOR_TASK]->(t:Task) "
+                      "OPTIONAL MATCH (m)-[:HAS_ARCHITECTURE]->(a:Architecture) "
+                      "RETURN m {.*} AS model, t.name AS task, a.hash AS arch")
+    return {row["model"]["id"]: {**row["model"], "for_task": row["task"], "arch": row["arch"]} for row in rows}
+
+
+def hub_ingest(hub: FakeHub, hf_home, tmp_path, *args: str, **env: str):
+    return run_nnstruct(["ingest", "--source", "hub", "--workers", "0", *args],
+                        hub.environment(hf_home, **env), cwd=tmp_path)
+
+
+def test_cli_hub_run_stores_metadata_and_a_reason_for_every_model_it_could_not_build(clean_graph, hub, tmp_path,
+                                                                                     configs):
+    hub.add_model("org/bert", config=configs["bert"][1], pipeline_tag=TC, downloads=900, likes=12,
+                  created_at="2021-02-03T04:05:06.000Z", last_modified="2024-07-08T09:10:11.000Z")
+    hub.add_model("org/bert-copy", config=configs["bert"][1], pipeline_tag=TC, downloads=800)
+    hub.add_model("org/distilbert", config=configs["distilbert"][1], pipeline_tag=TC, downloads=700)
+    for downloads, scenario in enumerate([MISSING, GATED, MALFORMED, NO_CONFIG, SLOW]):
+        hub.add_model(f"org/{scenario}", config=configs["bert"][1], pipeline_tag=TC, downloads=600 - downloads,
+                      scenario=scenario, slow_seconds=60, gated="manual" if scenario == GATED else False)
+    unknown = {**configs["bert"][1], "model_type": "no-such-type", "architectures": ["NoSuchForSequenceClassification"]}
+    hub.add_model("org/unknown-type", config=unknown, pipeline_tag=TC, downloads=500)
+    hub.add_model("org/below-limit", config=configs["bert"][1], pipeline_tag=TC, downloads=1)  # 11th: not listed
+    hub.add_model("org/gpt", config=configs["gpt2"][1], pipeline_tag="text-generation", downloads=10**6)
+
+    done = hub_ingest(hub, tmp_path / "hf", tmp_path, "--tasks", f"{TC},text-generation", "--limit", "9",
+                      "--min-models", "2", HF_HUB_ETAG_TIMEOUT="1", HF_HUB_DOWNLOAD_TIMEOUT="1")
+
+    assert done.returncode == 1, done.stderr  # some models failed
+    assert "text-generation: skipped, the hub lists 1 model(s), fewer than --min-models 2" in done.stderr
+    models = models_in(clean_graph)
+    assert set(models) == {"org/bert", "org/bert-copy", "org/distilbert", "org/unknown-type",
+                           *(f"org/{s}" for s in (MISSING, GATED, MALFORMED, NO_CONFIG, SLOW))}
+    bert = models["org/bert"]
+    assert (bert["status"], bert["source"], bert["task"], bert["for_task"]) == ("ok", "hub", TC, TC)
+    assert {key: bert[key] for key in ("downloads", "likes", "pipeline_tag", "library_name", "created_at",
+                                       "last_modified", "gated", "private")} == {
+        "downloads": 900, "likes": 12, "pipeline_tag": TC, "library_name": "transformers",
+        "created_at": "2021-02-03T04:05:06+00:00", "last_modified": "2024-07-08T09:10:11+00:00",
+        "gated": False, "private": False}
+    assert models["org/bert-copy"]["arch"] == bert["arch"] and models["org/distilbert"]["status"] == "ok"
+    recorded = {model_id: (m["status"], m["reason"]) for model_id, m in models.items() if m["status"] != "ok"}
+    expected = {
+        f"org/{MISSING}": ("failed", "not found on the hub (HTTP 404)"),
+        f"org/{GATED}": ("skipped", "gated model: the hub refused config.json (HTTP 401)"),
+        f"org/{MALFORMED}": ("failed", "config.json is not valid JSON: "),
+        f"org/{NO_CONFIG}": ("skipped", "the repo has no config.json"),
+        f"org/{SLOW}": ("failed", f"timed out fetching config.json from {hub.endpoint}"),
+        "org/unknown-type": ("skipped", "model_type 'no-such-type' is unknown to the installed transformers"),
+    }
+    assert {k: v[0] for k, v in recorded.items()} == {k: v[0] for k, v in expected.items()}
+    for model_id, (_, reason) in expected.items():
+        assert recorded[model_id][1].startswith(reason), recorded[model_id]
+    assert models[f"org/{GATED}"]["gated"] == "manual" and models[f"org/{GATED}"]["for_task"] == TC
+
+
+def test_cli_hub_offline_ingests_from_a_prefilled_hf_cache(clean_graph, hub, tmp_path, configs):
+    for n, name in enumerate(["bert", "distilbert", "bert"]):
+        hub.add_model(f"org/{name}-{n}", config=configs[name][1], pipeline_tag=TC, downloads=100 - n)
+    hf = tmp_path / "hf"
+
+    refused = hub_ingest(hub, hf, tmp_path, "--tasks", TC, "--min-models", "1", HF_HUB_OFFLINE="1")
+    assert refused.returncode == 2
+    assert "HF_HUB_OFFLINE is set and no listing is cached for task text-classification" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    online = hub_ingest(hub, hf, tmp_path, "--tasks", TC, "--min-models", "1")
+    assert online.returncode == 0, online.stderr
+    before = models_in(clean_graph)
+    reset(clean_graph)
+    init_schema(clean_graph)
+    hub.stop()  # from here on, nothing answers at HF_ENDPOINT
+
+    offline = hub_ingest(hub, hf, tmp_path, "--tasks", TC, "--min-models", "1", HF_HUB_OFFLINE="1")
+
+    assert offline.returncode == 0, offline.stderr
+    after = models_in(clean_graph)
+    assert sorted(after) == sorted(before) == ["org/bert-0", "org/bert-2", "org/distilbert-1"]
+    same = ("status", "arch", "downloads", "created_at", "for_task")
+    assert {k: {p: m[p] for p in same} for k, m in after.items()} == {
+        k: {p: m[p] for p in same} for k, m in before.items()}
+

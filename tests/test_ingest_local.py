@@ -16,7 +16,7 @@ from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.sources import local as local_source
 
-from .hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture  # noqa: F401 - fixtures
+from .hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture, run_nnstruct  # noqa: F401 - fixtures
 
 
 def collect(*paths: Path, tasks: tuple[str, ...] = ()) -> tuple[list[Candidate], list[str]]:
@@ -185,3 +185,75 @@ def test_an_unknown_task_is_refused(tmp_path, configs):
 
     with pytest.raises(NnstructError, match="unknown task 'text-clasification'"):
         collect(folder, tasks=("text-clasification",))
+
+
+# --- through `nnstruct ingest --source local`, into Neo4j -------------------------------------------------------
+
+
+def local_ingest(tmp_path: Path, *args: str):
+    return run_nnstruct(["ingest", "--source", "local", "--workers", "0", *args], {"HF_HUB_OFFLINE": "1"},
+                        cwd=tmp_path)
+
+
+def models_in(graph) -> dict[str, dict]:
+    rows = graph.read("MATCH (m:Model) OPTIONAL MATCH (m)-[:FOR_TASK]->(t:Task) "
+                      "OPTIONAL MATCH (m)-[:HAS_ARCHITECTURE]->(a:Architecture) "
+                      "RETURN m {.*} AS model, t.name AS task, a.hash AS arch")
+    return {row["model"]["id"]: {**row["model"], "for_task": row["task"], "arch": row["arch"]} for row in rows}
+
+
+def test_cli_local_tree_stores_folders_snapshots_and_reasons(clean_graph, tmp_path, configs):
+    tree = tmp_path / "models"
+    bert = save(tree / "my-bert", configs["bert"][1])
+    cache_snapshot(tree / "hf-cache", "org/gpt2-tiny", "e" * 40, configs["gpt2"][1])
+    broken = save(tree / "broken", '{"model_type": "bert",')
+    bare = save(tree / "bare", {k: v for k, v in configs["vit"][1].items() if k != "architectures"})
+
+    done = local_ingest(tmp_path, str(tree))
+
+    assert done.returncode == 1, done.stderr  # the broken config failed
+    models = models_in(clean_graph)
+    assert set(models) == {f"local:{p.resolve()}" for p in (bert, broken, bare)} | {"org/gpt2-tiny"}
+    mine = models[f"local:{bert.resolve()}"]
+    assert (mine["status"], mine["source"], mine["for_task"], mine["model_type"]) == (
+        "ok", "local", "text-classification", "bert")
+    assert mine["arch"] is not None
+    cached = models["org/gpt2-tiny"]
+    assert (cached["status"], cached["source"], cached["for_task"]) == ("ok", "local", "text-generation")
+    failed = models[f"local:{broken.resolve()}"]
+    assert failed["status"] == "failed" and failed["reason"].startswith("config.json is not valid JSON: ")
+    skipped = models[f"local:{bare.resolve()}"]
+    assert (skipped["status"], skipped["reason"], skipped["for_task"]) == (
+        "skipped", "cannot tell the task; pass --tasks", None)
+
+
+def test_cli_local_unknown_model_type_is_recorded_with_its_reason(clean_graph, tmp_path, configs):
+    odd = save(tmp_path / "odd", {**configs["bert"][1], "model_type": "no-such-type",
+                                  "architectures": ["NoSuchForSequenceClassification"]})
+
+    done = local_ingest(tmp_path, "--tasks", "text-classification", str(odd))
+
+    assert done.returncode == 2, done.stderr  # nothing at all could be ingested
+    model = models_in(clean_graph)[f"local:{odd.resolve()}"]
+    assert (model["status"], model["reason"], model["for_task"]) == (
+        "skipped", "model_type 'no-such-type' is unknown to the installed transformers", "text-classification")
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "message"),
+    [
+        (lambda root: (root / "empty").mkdir(), ["empty"], "empty: no config.json in this folder or below it"),
+        (lambda root: None, ["nowhere"], "nowhere: no such file or folder"),
+        (lambda root: save(root / "a", {"model_type": "bert"}), ["--tasks", "text-clasification", "a"],
+         "unknown task 'text-clasification'"),
+    ],
+    ids=["folder-without-config", "missing-path", "unknown-task"],
+)
+def test_cli_local_bad_input_is_one_line_and_exit_2(clean_graph, tmp_path, make, args, message):
+    make(tmp_path)
+
+    done = local_ingest(tmp_path, *args)
+
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert models_in(clean_graph) == {}

@@ -8,6 +8,7 @@ with ``HF_HUB_OFFLINE=1`` the last saved listing stands in, and the configs come
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -91,13 +92,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def listing_path(task: str, access: HubAccess) -> Path:
-    """Where the listing of ``task`` on this endpoint is saved."""
-    from huggingface_hub import cached_assets_path, constants
+    """Where the listing of ``task`` on this endpoint is saved (the layout of huggingface_hub's
+    ``cached_assets_path``, without creating folders: an offline run on a read-only cache only reads)."""
+    from huggingface_hub import constants
 
     host = urlsplit(access.endpoint).netloc or access.endpoint
-    folder = cached_assets_path("nnstruct", namespace="hub-listings", subfolder=re.sub(r"[^\w.-]+", "_", host),
-                                assets_dir=constants.HF_ASSETS_CACHE)
-    return folder / f"{task}.json"
+    folder = Path(constants.HF_ASSETS_CACHE).expanduser() / "nnstruct" / "hub-listings"
+    return folder / re.sub(r"[^\w.-]+", "_", host) / f"{task}.json"
 
 
 def _save(task: str, limit: int, models: list[ListedModel], access: HubAccess) -> None:
@@ -109,8 +110,9 @@ def _save(task: str, limit: int, models: list[ListedModel], access: HubAccess) -
         "listed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "models": [asdict(model) for model in models],
     }
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two runs at once each write their own
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
         tmp.replace(path)  # a reader never sees half a listing
     except OSError:

@@ -19,6 +19,10 @@ Usage::
         env = hub.environment(tmp_path / "hf")    # HF_ENDPOINT, HF_HOME, ... for a subprocess
         ...
     hub.requests                                  # [(method, path), ...] as served, to check what was fetched
+
+For a bench: ``hub.add_hub_like_models(1000, tiny_configs(), task="text-classification")`` registers 1,000 models
+over the ten configs of :func:`tiny_configs`. Scenarios (``scenario=``): ok, missing, gated, slow, malformed,
+no-config; ``hub.token`` lets a bearer token read gated models; ``hub.listing_error`` fails every listing.
 """
 
 from __future__ import annotations
@@ -112,6 +116,7 @@ class FakeHub:
         self.requests: list[tuple[str, str]] = []
         self.listing_error: int | None = None  # answer every listing with this HTTP status (a hub-wide failure)
         self._server: ThreadingHTTPServer | None = None
+        self._endpoint: str | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -126,6 +131,21 @@ class FakeHub:
         self.models[repo_id] = model
         return model
 
+    def add_hub_like_models(self, count: int, configs: dict[str, tuple[str, dict[str, Any]]],
+                            task: str | None = None) -> list[str]:
+        """``count`` models cycling over ``configs`` (name -> (pipeline tag, config), e.g. :func:`tiny_configs`),
+        most downloaded first in registration order, all tagged ``task`` when given; returns their ids."""
+        names = list(configs)
+        ids = []
+        for i in range(count):
+            name = names[i % len(names)]
+            tag, config = configs[name]
+            repo_id = f"org{i % 7}/{name}-finetuned-{i}"
+            self.add_model(repo_id, config=config, pipeline_tag=task or tag, downloads=count - i,
+                           likes=(count - i) // 10)
+            ids.append(repo_id)
+        return ids
+
     def config_requests(self) -> list[str]:
         """Paths of every /resolve request served (HEAD and GET)."""
         return [path for _, path in self.requests if "/resolve/" in path]
@@ -134,10 +154,10 @@ class FakeHub:
 
     @property
     def endpoint(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake hub is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        """Where the hub answers (after stop(): where it answered, so a test can check that nothing does now)."""
+        if self._endpoint is None:
+            raise RuntimeError("the fake hub was never started")
+        return self._endpoint
 
     def environment(self, hf_home: Path, **extra: str) -> dict[str, str]:
         """Variables pointing huggingface_hub at this hub with its own cache in ``hf_home``."""
@@ -156,6 +176,8 @@ class FakeHub:
         self._stopping.clear()
         handler = type("Handler", (_Handler,), {"hub": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        host, port = self._server.server_address[:2]
+        self._endpoint = f"http://{host}:{port}"
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-hub", daemon=True)
