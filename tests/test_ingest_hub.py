@@ -7,6 +7,7 @@ The source is a generator of candidates, so most tests call it directly; the end
 from __future__ import annotations
 
 import socket
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -69,6 +70,21 @@ def test_task_listing_fewer_than_min_models_is_skipped_and_said(hub, hf_home, co
 
     assert {c.task for c in found} == {TC}
     assert "text-generation: skipped, the hub lists 1 model(s), fewer than --min-models 2" in logged
+
+
+def test_without_tasks_every_task_transformers_builds_is_listed(hub, hf_home, configs):
+    from nnstruct.ingest.tasks import all_tasks
+
+    add_bert_models(hub, configs, [1, 2])
+    hub.add_model("org/vit", config=configs["vit"][1], pipeline_tag="image-classification", downloads=3)
+
+    found, logged = collect(IngestOptions(limit=5, min_models=1))
+
+    assert {(c.id, c.task) for c in found} == {
+        ("org/bert-1", TC), ("org/bert-2", TC), ("org/vit", "image-classification")}
+    listed = {parse_qs(urlsplit(path).query)["pipeline_tag"][0] for _, path in hub.requests if "/api/models" in path}
+    assert listed == set(all_tasks())
+    assert "fill-mask: skipped, the hub lists 0 model(s), fewer than --min-models 1" in logged
 
 
 @pytest.mark.parametrize(
