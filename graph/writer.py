@@ -98,6 +98,11 @@ class GraphWriter:
         rows = self.graph.read(load("ingest/architecture_for_config").statements[0], {"config_hash": config_hash})
         return StoredArchitecture(**rows[0]) if rows else None
 
+    def delete_orphan_architectures(self) -> int:
+        """Delete Architectures (and their modules) no Model links to; returns how many went."""
+        rows = self.graph.write(load("ingest/delete_orphan_architectures").statements[0])
+        return int(rows[0]["architectures"]) if rows else 0
+
     def write_model(
         self,
         model: dict[str, Any],

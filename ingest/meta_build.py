@@ -92,7 +92,7 @@ def plan_build(config: dict[str, Any], task: str) -> BuildPlan:
         return BuildPlan(model_type, None, None, False, f"{what} is unknown to the installed transformers")
     auto = info.auto_class_for(model_type) if info else None
     if auto is not None:  # transformers' own class wins over an auto_map, as in from_config without remote code
-        return BuildPlan(model_type, auto, info.model_classes[model_type], False)
+        return BuildPlan(model_type, auto, info.model_class_for(model_type, config.get("architectures")), False)
     if has_auto_map:
         return BuildPlan(model_type, info.auto_class if info else None, None, True)
     saved = _saved_class(config)
@@ -141,9 +141,9 @@ def build_on_meta(job: BuildJob, plan: BuildPlan) -> Any:
             return auto.from_config(config, trust_remote_code=True)
     config_class = _config_mapping()[plan.model_type]
     config = config_class.from_dict(dict(job.config))
+    # The class the task's Auto class resolves to, built the way its from_config does (``_from_config``); naming
+    # it directly also avoids Auto's class choice tripping over ``architectures: null`` in default configs.
     with torch.device("meta"):
-        if plan.auto_class is not None:
-            return getattr(transformers, plan.auto_class).from_config(config)
         return getattr(transformers, plan.class_name)._from_config(config)
 
 

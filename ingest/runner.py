@@ -3,6 +3,9 @@
 Building happens in worker processes (:class:`BuildPool`), writing in this process, one transaction per model.
 The same :func:`run_ingest` serves the CLI and Python callers; it returns an :class:`IngestResult`.
 
+``--force`` rebuilds every model (no skip, no config-hash shortcut through the graph), relinks each to the tree it
+builds now, and at the end deletes Architectures no model links to any more (with their Module nodes).
+
 Dedup before building: the config hash (structural config + the class that builds it) of each candidate is looked
 up among models built earlier in this run, then in the graph (``Model.config_hash``); a hit is linked to that
 Architecture without building. Candidates whose config is being built right now wait for that build.
@@ -61,6 +64,7 @@ class IngestResult:
     architectures_created: int = 0
     modules_written: int = 0
     builds: int = 0
+    orphans_deleted: int = 0  # --force: architectures left without a model, deleted at the end
     seconds: float = 0.0
     write_seconds: float = 0.0
 
@@ -151,11 +155,15 @@ class _Run:
             status = candidate.status if candidate.status in ("skipped", "failed") else "failed"
             self._write(candidate, base, status, candidate.reason or "the source gave no config")
             return
-        plan = plan_build(candidate.config, candidate.task)
+        try:
+            plan = plan_build(candidate.config, candidate.task)
+            key = config_hash(normalized_config(candidate.config), plan.built_by)
+        except Exception as exc:  # a config too broken to even plan: that model failed, the run goes on
+            self._write(candidate, base, "failed", f"cannot read the config: {type(exc).__name__}: {exc}"[:300])
+            return
         if plan.problem or (plan.needs_remote_code and not self.options.trust_remote_code):
             self._write(candidate, base, "skipped", plan.problem or "needs trust_remote_code")
             return
-        key = config_hash(normalized_config(candidate.config), plan.built_by)
         base["config_hash"] = key
         base["class_name"] = plan.class_name
         if key in self.waiting:
@@ -273,6 +281,9 @@ def run_ingest(
                 run.settle(outcome)
         for outcome in pool.drain():
             run.settle(outcome)
+    if options.force:
+        # A rebuild can leave the model's previous tree without any model: remove such trees.
+        run.result.orphans_deleted = run.writer.delete_orphan_architectures()
     run.result.seconds = time.perf_counter() - started
     return run.result
 

@@ -58,13 +58,23 @@ def _labels(config: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _structural(value: Any) -> Any:
+    if isinstance(value, dict):
+        return structural_config(value)
+    if isinstance(value, list | tuple):
+        return [_structural(item) for item in value]
+    return value
+
+
 def structural_config(config: dict[str, Any]) -> dict[str, Any]:
-    """``config`` without the keys that cannot change the module tree (see the module docstring)."""
+    """``config`` without the keys that cannot change the module tree (see the module docstring); keys become
+    strings (JSON's), nested configs and lists of them are filtered too."""
     kept: dict[str, Any] = {}
     for key, value in config.items():
-        if key in _DROPPED_KEYS or _TOKEN_ID.match(key):
+        key = str(key)
+        if key in _DROPPED_KEYS or _TOKEN_ID.search(key):
             continue
-        kept[key] = structural_config(value) if isinstance(value, dict) else value
+        kept[key] = _structural(value)
     labels = _labels(config)
     if labels is not None:
         kept["num_labels"] = labels

@@ -43,7 +43,7 @@ class TaskInfo:
 
     name: str
     auto_classes: tuple[str, ...]  # Auto classes in the order transformers tries them
-    model_classes: dict[str, str] = field(repr=False)  # model_type -> model class (first Auto class that has it)
+    model_classes: dict[str, str] = field(repr=False)  # model_type -> default model class (first Auto class's)
     modality: str = ""  # "text", "image", "audio", "multimodal", "video" ("" for hub-only tasks)
     has_pipeline: bool = True  # False: a hub tag transformers v5 has no pipeline for
 
@@ -55,24 +55,45 @@ class TaskInfo:
     def auto_class_for(self, model_type: str) -> str | None:
         """The Auto class that builds ``model_type`` for this task (``None`` when none does)."""
         for auto_name in self.auto_classes:
-            if model_type in _auto_mapping(auto_name):
+            if model_type in auto_mapping(auto_name):
                 return auto_name
         return None
 
+    def model_class_for(self, model_type: str, architectures: object = None) -> str | None:
+        """The class transformers' Auto class builds for ``model_type``: the one ``architectures`` names among
+        the candidates when there are several, else the default."""
+        auto_name = self.auto_class_for(model_type)
+        if auto_name is None:
+            return None
+        names = auto_mapping(auto_name)[model_type]
+        if isinstance(architectures, list | tuple):
+            chosen = next((arch for arch in architectures if arch in names), None)
+            if chosen:
+                return chosen
+        return names[0]
 
-def _auto_mapping(auto_name: str) -> dict[str, str]:
-    """model_type -> model class name of one Auto class, read from its lazy mapping without importing models."""
+
+@cache
+def auto_mapping(auto_name: str) -> dict[str, tuple[str, ...]]:
+    """model_type -> model class name(s) of one Auto class, read from its lazy mapping without importing models.
+
+    A few model types map to several classes (``funnel`` -> ``FunnelModel``, ``FunnelBaseModel``): transformers
+    picks the one the config's ``architectures`` names, else the first.
+    """
     import transformers
 
     auto = getattr(transformers, auto_name)
-    return dict(auto._model_mapping._model_mapping)
+    return {
+        model_type: (names,) if isinstance(names, str) else tuple(names)
+        for model_type, names in auto._model_mapping._model_mapping.items()
+    }
 
 
 def _task_info(name: str, auto_names: tuple[str, ...], modality: str, has_pipeline: bool) -> TaskInfo:
     classes: dict[str, str] = {}
     for auto_name in auto_names:
-        for model_type, class_name in _auto_mapping(auto_name).items():
-            classes.setdefault(model_type, class_name)
+        for model_type, class_names in auto_mapping(auto_name).items():
+            classes.setdefault(model_type, class_names[0])
     return TaskInfo(name, auto_names, classes, modality, has_pipeline)
 
 
@@ -141,8 +162,10 @@ def _architecture_index() -> dict[str, str]:
     index: dict[str, str] = {}
     ordered = sorted(all_tasks().values(), key=lambda t: (t.name in _DERIVED_TASKS, not t.has_pipeline))
     for task in ordered:
-        for class_name in task.model_classes.values():
-            index.setdefault(class_name, task.name)
+        for auto_name in task.auto_classes:
+            for class_names in auto_mapping(auto_name).values():
+                for class_name in class_names:
+                    index.setdefault(class_name, task.name)
     return index
 
 

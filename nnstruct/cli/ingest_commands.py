@@ -78,7 +78,8 @@ def run_from_settings(settings: Settings, paths: tuple[Path, ...] = (), force: b
 @click.option("--trust-remote-code/--no-trust-remote-code", default=None,
               help="Build models whose code lives on the hub/in the folder (runs that code) "
                    "[env NNSTRUCT_TRUST_REMOTE_CODE; default: no: such models are recorded as skipped].")
-@click.option("--force", is_flag=True, help="Rebuild models already in the graph (relinks them; see README).")
+@click.option("--force", is_flag=True,
+              help="Rebuild models already in the graph, relink them, and delete trees no model uses any more.")
 @connection_options
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, tasks: str | None, limit: int | None,

@@ -1,0 +1,244 @@
+"""Benchmark of ``nnstruct ingest``: prints figures, asserts nothing.
+
+1. meta device vs real weights: a sample of catalogue models (small enough to allocate on CPU) built both ways in
+   the same run; median of the per-model ratio (targets: >= 10x).
+2. module nodes written per second: built trees written again and again under fresh hashes (target: >= 20,000/s).
+3. the catalogue's base models (one task, ``feature-extraction``: every model type) ingested with 2 workers into an
+   empty graph (target: < 3 min).
+4. 1,000 hub-like models over 10 distinct configs (synthesized candidates, source "hub") ingested with 2 workers
+   into an empty graph (target: < 30 s).
+
+By default the benchmark starts its own scratch Neo4j (a temporary NNSTRUCT_HOME and free ports) and stops it at
+the end, so it never touches your graph; ``--configured-server`` uses (and WIPES) the server the environment
+configures instead. The machine may be shared: the load average is printed with the figures.
+
+    python bench/ingest.py
+    python bench/ingest.py --sample 10 --skip catalogue
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import replace
+from pathlib import Path
+
+NNSTRUCT = str(Path(sys.executable).with_name("nnstruct"))
+REAL_WEIGHTS_MAX_PARAMS = 150_000_000  # keep the real-weights builds within memory and minutes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def scratch_server() -> Iterator[None]:
+    """A Neo4j of our own for the run, configured through the environment this process passes on."""
+    home = Path(tempfile.mkdtemp(prefix="nnstruct-ingest-bench-"))
+    for key in [k for k in os.environ if k.startswith("NEO4J_")]:
+        del os.environ[key]
+    os.environ.update(NNSTRUCT_HOME=str(home), NNSTRUCT_BOLT_PORT=str(free_port()),
+                      NNSTRUCT_HTTP_PORT=str(free_port()))
+    started = subprocess.run([NNSTRUCT, "neo4j", "start"], capture_output=True, text=True)
+    if started.returncode != 0:
+        sys.exit(f"cannot start a scratch Neo4j:\n{started.stderr}")
+    try:
+        yield
+    finally:
+        subprocess.run([NNSTRUCT, "neo4j", "stop"], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def clean(graph) -> None:
+    from nnstruct.graph.schema import init_schema, reset
+
+    reset(graph)
+    init_schema(graph)
+
+
+def sample_model_types(count: int) -> list[str]:
+    from nnstruct.ingest.tasks import all_tasks
+
+    types = sorted(all_tasks()["feature-extraction"].model_classes)
+    step = max(1, len(types) // (count * 3))
+    return types[::step]  # more than needed: some fail, some are too big for real weights
+
+
+def bench_meta_vs_real(count: int) -> list[tuple[str, str]]:
+    import torch
+    import transformers
+
+    from nnstruct.ingest.meta_build import BuildJob, build_on_meta, plan_build
+    from nnstruct.ingest.quiet import quiet
+    from nnstruct.ingest.sources.catalogue import default_config
+
+    torch.set_num_threads(1)
+    rows, ratios, meta_times, real_times = [], [], [], []
+    for model_type in sample_model_types(count):
+        if len(ratios) >= count:
+            break
+        try:
+            config = default_config(model_type)
+            plan = plan_build(config, "feature-extraction")
+            job = BuildJob(model_type, "feature-extraction", config)
+            with quiet():
+                build_on_meta(job, plan)  # warm: imports the model's module, like a worker's first build
+                began = time.perf_counter()
+                model = build_on_meta(job, plan)
+                meta = time.perf_counter() - began
+            params = sum(p.numel() for p in model.parameters())
+            if params > REAL_WEIGHTS_MAX_PARAMS:
+                continue
+            from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+            with quiet():
+                real_config = CONFIG_MAPPING[plan.model_type].from_dict(dict(config))
+                began = time.perf_counter()
+                real = getattr(transformers, plan.auto_class).from_config(real_config)
+                real_seconds = time.perf_counter() - began
+            del real
+        except Exception:
+            continue
+        ratios.append(real_seconds / meta)
+        meta_times.append(meta)
+        real_times.append(real_seconds)
+        rows.append((f"  {model_type} ({params / 1e6:.0f}M params)",
+                     f"meta {meta * 1000:.0f} ms, real {real_seconds * 1000:.0f} ms, x{real_seconds / meta:.1f}"))
+    summary = [
+        (f"meta vs real weights, {len(ratios)} models", f"median ratio x{statistics.median(ratios):.1f} "
+         f"(median meta {statistics.median(meta_times) * 1000:.0f} ms, real {statistics.median(real_times) * 1000:.0f}"
+         f" ms; meta {len(ratios) / sum(meta_times):.1f} models/s)"),
+    ]
+    return summary + rows
+
+
+def bench_writes(graph, rounds: int) -> list[tuple[str, str]]:
+    from nnstruct.graph.writer import GraphWriter
+    from nnstruct.ingest.meta_build import BuildJob, run_job
+    from nnstruct.ingest.sources.catalogue import default_config
+
+    clean(graph)
+    writer = GraphWriter(graph)
+    outcomes = [run_job(BuildJob(mt, task, default_config(mt)))
+                for mt, task in [("bert", "fill-mask"), ("t5", "text2text-generation"), ("vit", "image-classification"),
+                                 ("nllb-moe", "feature-extraction")]]
+    outcomes = [o for o in outcomes if o.status == "ok"]
+    modules, seconds, per_tree = 0, 0.0, []
+    for round_ in range(rounds):
+        for outcome in outcomes:
+            arch = replace(outcome.arch, hash=f"bench{round_}-{outcome.arch.hash}")
+            began = time.perf_counter()
+            written = writer.write_model({"id": f"bench/{round_}/{outcome.id}", "status": "ok"},
+                                         {"name": "bench", "auto_class": None}, outcome.tree, arch)
+            elapsed = time.perf_counter() - began
+            if round_ > 0:  # the first round warms the server's query plans and JIT
+                modules += written.modules
+                seconds += elapsed
+                per_tree.append(written.modules / elapsed)
+    sizes = ", ".join(f"{o.id} {o.tree.module_count}" for o in outcomes)
+    return [(f"module nodes written ({rounds - 1} warm rounds; trees: {sizes})",
+             f"{modules / seconds:,.0f} modules/s overall, best tree {max(per_tree):,.0f}/s, "
+             f"{modules:,} modules in {seconds:.1f} s")]
+
+
+def bench_catalogue(graph, workers: int) -> list[tuple[str, str]]:
+    from nnstruct.ingest.options import IngestOptions
+    from nnstruct.ingest.runner import run_ingest, source_candidates
+
+    clean(graph)
+    options = IngestOptions(source="transformers", tasks=("feature-extraction",), workers=workers)
+    began = time.perf_counter()
+    result = run_ingest(graph, source_candidates(options), options)
+    seconds = time.perf_counter() - began
+    counts = result.counts()["feature-extraction"]
+    return [(f"catalogue base models (feature-extraction), {workers} workers",
+             f"{seconds:.1f} s for {len(result.results)} models: {counts['ok']} ok, {counts['skipped']} skipped, "
+             f"{counts['failed']} failed; {result.modules_written:,} modules written "
+             f"(writing {result.write_seconds:.1f} s)")]
+
+
+def hub_like_candidates(models: int, configs: int):
+    from nnstruct.ingest.candidates import Candidate
+    from nnstruct.ingest.sources.catalogue import default_config
+
+    bert = default_config("bert")
+    variants = [{**bert, "num_hidden_layers": 1 + i % 12, "hidden_size": 64 * (1 + i // 12) * 4,
+                 "num_attention_heads": 4, "intermediate_size": 1024} for i in range(configs)]
+    for i in range(models):
+        config = dict(variants[i % configs])
+        config["_name_or_path"] = f"bench-org/model-{i}"
+        config["id2label"] = {"0": f"NEG-{i}", "1": f"POS-{i}"}
+        config["label2id"] = {f"NEG-{i}": 0, f"POS-{i}": 1}
+        yield Candidate(f"bench-org/model-{i}", "text-classification", "hub", config=config,
+                        metadata={"downloads": 10_000 - i, "likes": i % 50, "pipeline_tag": "text-classification",
+                                  "library_name": "transformers", "gated": False, "private": False})
+
+
+def bench_hub_like(graph, workers: int, models: int = 1000, configs: int = 10) -> list[tuple[str, str]]:
+    from nnstruct.ingest.options import IngestOptions
+    from nnstruct.ingest.runner import run_ingest
+
+    clean(graph)
+    options = IngestOptions(source="hub", workers=workers)
+    began = time.perf_counter()
+    result = run_ingest(graph, hub_like_candidates(models, configs), options)
+    seconds = time.perf_counter() - began
+    return [(f"{models} hub-like models over {configs} configs, {workers} workers",
+             f"{seconds:.1f} s: {result.builds} builds, {result.architectures_created} architectures, "
+             f"{result.ok} ok, {len(result.failures)} failed; writing {result.write_seconds:.1f} s")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sample", type=int, default=20, help="models in the meta vs real weights comparison")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=6, help="rounds of the module write benchmark")
+    parser.add_argument("--skip", default="", help="comma-separated: meta,writes,catalogue,hub")
+    parser.add_argument("--configured-server", action="store_true",
+                        help="use (and wipe!) the server NNSTRUCT_*/NEO4J_* configure instead of a scratch one")
+    args = parser.parse_args()
+    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+
+    from nnstruct.ingest.quiet import silence_libraries
+
+    silence_libraries()
+    rows: list[tuple[str, str]] = []
+    load_before = os.getloadavg()[0]
+    if "meta" not in skip:
+        rows += bench_meta_vs_real(args.sample)
+    server = nullcontext() if args.configured_server else scratch_server()
+    with server:
+        from nnstruct.graph.connection import connect
+        from nnstruct.settings import Settings
+
+        with connect(Settings()) as graph:
+            if "writes" not in skip:
+                rows += bench_writes(graph, args.rounds)
+            if "catalogue" not in skip:
+                rows += bench_catalogue(graph, args.workers)
+            if "hub" not in skip:
+                rows += bench_hub_like(graph, args.workers)
+    import torch
+    import transformers
+
+    print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} at start, "
+          f"{os.getloadavg()[0]:.1f} at end (shared machine: figures are indicative); "
+          f"torch {torch.__version__}, transformers {transformers.__version__}")
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

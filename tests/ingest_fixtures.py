@@ -1,0 +1,84 @@
+"""Helpers for the ingest tests: catalogue candidates, remote-code model folders, and graph snapshots."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from nnstruct.graph.connection import Graph
+from nnstruct.ingest.candidates import Candidate
+from nnstruct.ingest.options import IngestOptions
+from nnstruct.ingest.runner import IngestResult, run_ingest
+from nnstruct.ingest.sources.catalogue import default_config, model_id
+
+
+def catalogue_candidate(model_type: str, task: str, **overrides: Any) -> Candidate:
+    """The transformers source's candidate for (model_type, task), its default config changed by ``overrides``."""
+    config = {**default_config(model_type), **overrides}
+    return Candidate(model_id(model_type, task), task, "transformers", config=config)
+
+
+def ingest(graph: Graph, candidates: list[Candidate], workers: int = 0, **options: Any) -> IngestResult:
+    """Run ingest on ``candidates``; ``workers=0`` builds in the test process (fast), ``>= 1`` uses the pool."""
+    return run_ingest(graph, candidates, IngestOptions(source="transformers", workers=workers, **options))
+
+
+def snapshot(graph: Graph) -> dict[str, Any]:
+    """Everything ingest writes, minus timestamps and timings: two equal snapshots are the same graph."""
+    nodes = graph.read("MATCH (n) RETURN labels(n)[0] AS label, count(*) AS count ORDER BY label")
+    edges = graph.read("MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS count ORDER BY type")
+    models = graph.read(
+        "MATCH (m:Model) OPTIONAL MATCH (m)-[:HAS_ARCHITECTURE]->(a) OPTIONAL MATCH (m)-[:FOR_TASK]->(t) "
+        "RETURN m.id AS id, m.status AS status, m.reason AS reason, m.config_hash AS config_hash, "
+        "m.total_params AS total_params, a.hash AS arch, t.name AS task ORDER BY id"
+    )
+    modules = graph.read("MATCH (m:Module) RETURN m.uid AS uid ORDER BY uid")
+    children = graph.read(
+        "MATCH (p:Module)-[c:CHILD]->(m:Module) RETURN p.uid AS parent, m.uid AS child, c.index AS index "
+        "ORDER BY child"
+    )
+    return {"nodes": nodes, "edges": edges, "models": models, "modules": [r["uid"] for r in modules],
+            "children": children}
+
+
+def remote_code_folder(root: Path, name: str, body: str) -> Path:
+    """A model folder whose class exists only in the folder's own Python files (``auto_map``): ``body`` is the
+    model's ``__init__`` after ``super().__init__(config)``."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    model_type = f"nnstruct-test-{name}"
+    (folder / "config.json").write_text(json.dumps({
+        "model_type": model_type, "width": 8,
+        "auto_map": {"AutoConfig": f"configuration_{name}.TestConfig", "AutoModel": f"modeling_{name}.TestModel"},
+    }))
+    (folder / f"configuration_{name}.py").write_text(textwrap.dedent(f"""
+        from transformers import PretrainedConfig
+
+
+        class TestConfig(PretrainedConfig):
+            model_type = "{model_type}"
+
+            def __init__(self, width=8, **kwargs):
+                self.width = width
+                super().__init__(**kwargs)
+    """))
+    (folder / f"modeling_{name}.py").write_text(textwrap.dedent(f"""
+        import os
+
+        import torch
+        from transformers import PreTrainedModel
+
+        from .configuration_{name} import TestConfig
+
+
+        class TestModel(PreTrainedModel):
+            config_class = TestConfig
+
+            def __init__(self, config):
+                super().__init__(config)
+        {textwrap.indent(textwrap.dedent(body), " " * 8)}
+                self.post_init()
+    """))
+    return folder
