@@ -7,22 +7,14 @@ from typing import Any
 import click
 
 from nnstruct.cli import output
-from nnstruct.cli.options import connection_options, pop_connection_flags, settings_from
+from nnstruct.cli.options import connection_options, dedup_flags, settings_from
 
 
 @click.command("dedup")
-@click.option("--strategy", default=None, metavar="name|architecture|both",
-              help="name: families by base name; architecture: clusters of near-identical module trees; "
-                   "both [env NNSTRUCT_DEDUP_STRATEGY; default: name].")
-@click.option("--similarity-threshold", type=float, default=None, metavar="T",
-              help="Cosine of WL subtree features, in (0, 1], from which two trees are near duplicates "
-                   "[env NNSTRUCT_SIMILARITY_THRESHOLD; default: 0.85].")
-@click.option("--label", default="class", show_default=True, metavar="class|class+shape",
-              help="What WL labels each module with: its class name, or its class and shape attributes.")
+@dedup_flags
 @connection_options
 @click.pass_context
-def dedup(ctx: click.Context, strategy: str | None, similarity_threshold: float | None, label: str,
-          **flags: Any) -> None:
+def dedup(ctx: click.Context, label: str, **flags: Any) -> None:
     """Group the ingested models by name family and/or by architecture, and store the grouping in the graph.
 
     name: each model joins a Family (config model_type, else its class without the head, else its id), and one
@@ -42,8 +34,7 @@ def dedup(ctx: click.Context, strategy: str | None, similarity_threshold: float 
     from nnstruct.graph.connection import connect
     from nnstruct.graph.schema import init_schema
 
-    connection = pop_connection_flags(flags)
-    settings = settings_from(ctx, dedup_strategy=strategy, similarity_threshold=similarity_threshold, **connection)
+    settings = settings_from(ctx, **flags)
     strategy = str(settings.dedup_strategy).strip().lower()
     threshold = settings.similarity_threshold
     from nnstruct.dedup.runner import validate
