@@ -58,7 +58,12 @@ def architecture_params(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
     layer_types = list(tree.layer_types().values())
     type_position = {layer["qualname"]: i for i, layer in enumerate(layer_types)}
     position = {row["path"]: i for i, row in enumerate(tree.rows)}
-    modules = [{key: value for key, value in row.items() if key not in _NOT_MODULE_PROPERTIES} for row in tree.rows]
+    prefix = f"{arch.hash}:"
+    modules = [
+        {key: value for key, value in row.items() if key not in _NOT_MODULE_PROPERTIES}
+        | {"uid": prefix + row["path"], "arch_hash": arch.hash}
+        for row in tree.rows
+    ]
     return {
         "architecture": architecture_properties(tree, arch),
         "layer_types": layer_types,

@@ -185,7 +185,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_unknown_task_exits_2() -> None:
     done = _cli("--source", "transformers", "--tasks", "text-clasification")
-    assert done.returncode == 2
+    assert done.returncode == 2, done.stderr
     assert "unknown task 'text-clasification'" in done.stderr and "text-classification" in done.stderr
     assert "Traceback" not in done.stderr
 

@@ -1,6 +1,6 @@
 // title: Ingest: write one architecture and its module tree
 // answers: Stores a new Architecture, its Module nodes, CHILD/TIED_CHILD/OF_TYPE/ROOT edges and the USES counts.
-// params: {architecture: {hash: 'example'}, layer_types: [{qualname: 'torch.nn.modules.linear.Linear', name: 'Linear', module: 'torch.nn.modules.linear', is_torch: true, modules: 1}], modules: [{path: '', name: '', class_name: 'Linear', class_path: 'torch.nn.modules.linear.Linear', depth: 0, index: 0, own_params: 6, subtree_params: 6, is_leaf: true}], type_of: [0], parent_of: [-1], tied: []}
+// params: {architecture: {hash: 'example'}, layer_types: [{qualname: 'torch.nn.modules.linear.Linear', name: 'Linear', module: 'torch.nn.modules.linear', is_torch: true, modules: 1}], modules: [{uid: 'example:', arch_hash: 'example', path: '', name: '', class_name: 'Linear', class_path: 'torch.nn.modules.linear.Linear', depth: 0, index: 0, own_params: 6, subtree_params: 6, is_leaf: true}], type_of: [0], parent_of: [-1], tied: []}
 //
 // Runs inside the model's transaction, only when no Architecture has this hash (content addressed: a tree is
 // stored once). Modules are CREATEd, not MERGEd: they are new by construction, and the unique constraint on
@@ -24,7 +24,7 @@ CALL (types) {
   UNWIND range(0, size($modules) - 1) AS i
   WITH i, $modules[i] AS row, types[$type_of[i]] AS l
   CREATE (m:Module)-[:OF_TYPE]->(l)
-  SET m = row, m.uid = $architecture.hash + ':' + row.path, m.arch_hash = $architecture.hash
+  SET m = row
   WITH i, m ORDER BY i
   RETURN collect(m) AS nodes
 }

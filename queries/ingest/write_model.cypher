@@ -9,15 +9,18 @@
 MERGE (m:Model {id: $model.id})
 SET m += $model
 WITH m
-OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->()
-DELETE old;
-
-MATCH (m:Model {id: $model.id})
-UNWIND CASE WHEN $task IS NULL THEN [] ELSE [$task] END AS task
-MERGE (t:Task {name: task.name})
-SET t.auto_class = coalesce(task.auto_class, t.auto_class)
-CREATE (m)-[:FOR_TASK]->(t);
-
-MATCH (m:Model {id: $model.id})
-MATCH (a:Architecture {hash: $arch_hash})
-CREATE (m)-[:HAS_ARCHITECTURE]->(a)
+CALL (m) {
+  OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->()
+  DELETE old
+}
+CALL (m) {
+  UNWIND CASE WHEN $task IS NULL THEN [] ELSE [$task] END AS task
+  MERGE (t:Task {name: task.name})
+  SET t.auto_class = coalesce(task.auto_class, t.auto_class)
+  CREATE (m)-[:FOR_TASK]->(t)
+}
+CALL (m) {
+  MATCH (a:Architecture {hash: $arch_hash})
+  CREATE (m)-[:HAS_ARCHITECTURE]->(a)
+}
+RETURN m.id AS id
