@@ -104,6 +104,7 @@ def _analyse(workspace: Workspace, view: str, task_list: list[str] | None, root:
         for spec in parse_render(query.meta.get("render", ""), display_name(query)):
             if spec.is_chart:
                 workspace.draw(result, spec)
+    workspace.flush()
     stats_started = time.perf_counter()
     statistics = write_statistics(workspace.statistics, view, frames)
     workspace.steps.append(Step("statistics_txt", time.perf_counter() - stats_started, len(statistics), "text"))

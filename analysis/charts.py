@@ -8,7 +8,8 @@ always set. One image per facet value (e.g. per task) when the spec names a face
 from __future__ import annotations
 
 import re
-from concurrent.futures import Executor
+import time
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from nnstruct.analysis.render_spec import RenderSpec, facet_title  # noqa: E402
 from nnstruct.errors import QueryFileError  # noqa: E402
 
 DPI = 100
+PNG_OPTIONS = {"compress_level": 1}  # fast to write; a few percent larger than the default level
 DEFAULT_TOP = {"bar": 20, "box": 10, "heatmap": 40, "heatmap-log": 40}
 _PALETTE = plt.get_cmap("tab10").colors
 
@@ -44,16 +46,42 @@ def slug(value: Any) -> str:
     return text[:120] or "chart"
 
 
+def wrap_title(title: str, width: int = 85) -> str:
+    """Long titles on two lines rather than cut at the figure's edge."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width)) or title
+
+
 def humanize(column: str | None) -> str:
     return (column or "").replace("_", " ")
+
+
+# log=auto switches to a log scale when the drawn values span more than this many powers of ten
+AUTO_LOG_ORDERS = 2.0
 
 
 def _use_log(spec: RenderSpec, values: Any, axis: str = "y") -> bool:
     if spec.log in ("true", "both") or spec.log == axis:
         return True
     if spec.log == "auto":
-        return shaping.spans_orders(values)
+        return shaping.spans_orders(values, AUTO_LOG_ORDERS)
     return False
+
+
+def _short_number(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.0f}k"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.3g}"
+
+
+def _label_bars(ax: Any, bars: Any, values: np.ndarray) -> None:
+    """The value at the end of each bar: exact numbers where the eye cannot read them off a log axis."""
+    ax.bar_label(bars, labels=[_short_number(v) for v in values], padding=3, fontsize=7.5, color="#444444")
 
 
 def _label_len(labels: list[str]) -> int:
@@ -69,7 +97,7 @@ def _horizontal(spec: RenderSpec, labels: list[str]) -> bool:
 def save(fig: Figure, path: Path) -> None:
     try:
         fig.tight_layout()
-        fig.savefig(path, dpi=DPI)
+        fig.savefig(path, dpi=DPI, pil_kwargs=PNG_OPTIONS)
     finally:
         plt.close(fig)
 
@@ -90,7 +118,8 @@ def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     category_label = spec.xlabel or humanize(spec.x)
     if _horizontal(spec, labels):
         fig, ax = plt.subplots(figsize=(10, max(3.0, 0.8 + 0.32 * len(labels))))
-        ax.barh(range(len(labels)), values, color=colours)
+        _label_bars(ax, ax.barh(range(len(labels)), values, color=colours), values)
+        ax.margins(x=0.1)
         ax.set_yticks(range(len(labels)), labels, fontsize=9)
         ax.invert_yaxis()
         ax.set_xlabel(value_label)
@@ -100,7 +129,8 @@ def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         ax.grid(axis="x", alpha=0.3)
     else:
         fig, ax = plt.subplots(figsize=(max(6.0, 1.0 + 0.5 * len(labels)), 5))
-        ax.bar(range(len(labels)), values, color=colours)
+        _label_bars(ax, ax.bar(range(len(labels)), values, color=colours), values)
+        ax.margins(y=0.1)
         ax.set_xticks(range(len(labels)), labels, rotation=30 if _label_len(labels) > 6 else 0, ha="right",
                       fontsize=9)
         ax.set_ylabel(value_label)
@@ -108,7 +138,7 @@ def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         if log:
             ax.set_yscale("log")
         ax.grid(axis="y", alpha=0.3)
-    ax.set_title(title)
+    ax.set_title(wrap_title(title))
     return fig
 
 
@@ -122,9 +152,10 @@ def draw_grouped_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figur
     horizontal = _horizontal(spec, labels)
     width = 0.8 / max(1, len(groups))
     positions = np.arange(len(labels))
-    span = len(labels) * max(1, len(groups)) * 0.16
+    span = len(labels) * (0.1 + 0.12 * max(1, len(groups)))
     if horizontal:
         fig, ax = plt.subplots(figsize=(10, max(3.5, 1.2 + max(span, 0.3 * len(labels)))))
+        ax.margins(y=0.005)
     else:
         fig, ax = plt.subplots(figsize=(max(6.0, 1.5 + span), 5))
     for number, group in enumerate(groups):
@@ -151,7 +182,7 @@ def draw_grouped_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figur
             ax.set_yscale("log")
         ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="best", title=humanize(spec.series) if spec.series else None)
-    ax.set_title(title)
+    ax.set_title(wrap_title(title))
     return fig
 
 
@@ -195,7 +226,7 @@ def draw_heatmap(spec: RenderSpec, frame: pd.DataFrame, title: str, log: bool) -
                         color="black" if bright else "white")
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
     bar.set_label(_log_note(humanize(spec.value), log))
-    ax.set_title(title)
+    ax.set_title(wrap_title(title))
     return fig
 
 
@@ -220,13 +251,45 @@ def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     ax.set_ylabel(spec.xlabel or humanize(spec.x))
     ax.tick_params(axis="y", labelsize=9)
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(title)
+    ax.set_title(wrap_title(title))
+    return fig
+
+
+def draw_box_stats(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
+    """Box plots from statistics the query computed (min, q1, median, q3, max; mean when present): whiskers at
+    the minimum and maximum, so no values need to leave the database."""
+    data = frame if spec.top is None else frame.head(spec.top)
+    stats = []
+    for row in data.to_dict("records"):
+        label = str(row[spec.x])
+        if "models_with" in row and "models" in row:
+            label += f" ({int(row['models_with'])} of {int(row['models'])})"
+        item = {"label": label, "whislo": float(row["min"]), "q1": float(row["q1"]), "med": float(row["median"]),
+                "q3": float(row["q3"]), "whishi": float(row["max"]), "fliers": []}
+        if "mean" in row and row["mean"] is not None:
+            item["mean"] = float(row["mean"])
+        stats.append(item)
+    values = data[["min", "max"]].to_numpy(dtype=float)
+    log = _use_log(spec, values)
+    fig, ax = plt.subplots(figsize=(10, max(3.5, 1.0 + 0.42 * len(stats))))
+    ax.bxp(stats, orientation="horizontal", showmeans=any("mean" in item for item in stats),
+           medianprops={"color": "#d62728"}, meanprops={"marker": "D", "markersize": 4, "markerfacecolor": "#1f77b4",
+                                                        "markeredgecolor": "#1f77b4"})
+    ax.invert_yaxis()
+    if log:
+        ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel(_log_note(spec.ylabel or "modules per model (whiskers: min and max; ◆ mean)", log))
+    ax.set_ylabel(spec.xlabel or f"{humanize(spec.x)} (models having it)")
+    ax.tick_params(axis="y", labelsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(wrap_title(title))
     return fig
 
 
 def draw_histogram(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     values = shaping.numeric(frame[spec.x]).to_numpy(dtype=float)
-    log_x = spec.log in ("x", "both", "true") or (spec.log == "auto" and shaping.spans_orders(values))
+    log_x = spec.log in ("x", "both", "true") or (
+        spec.log == "auto" and shaping.spans_orders(values, AUTO_LOG_ORDERS))
     fig, ax = plt.subplots(figsize=(9, 5))
     if log_x:
         positive = values[values > 0]
@@ -240,7 +303,7 @@ def draw_histogram(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     ax.set_xlabel(_log_note(spec.xlabel or humanize(spec.x), log_x))
     ax.set_ylabel(spec.ylabel or "count")
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(title)
+    ax.set_title(wrap_title(title))
     return fig
 
 
@@ -273,8 +336,10 @@ def warm_up() -> None:
     """Nothing: submitting it makes a worker process start and import this module early."""
 
 
-def run_job(job: DrawJob) -> None:
-    """Draw one image (in this process or a worker); drawing errors become one-line messages."""
+def run_job(job: DrawJob) -> float:
+    """Draw one image (in this process or a worker); returns the seconds it took. Drawing errors become
+    one-line messages naming the query file."""
+    started = time.perf_counter()
     try:
         _draw_one(job.spec, job.frame, job.title, job.target)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -283,32 +348,55 @@ def run_job(job: DrawJob) -> None:
     except OSError as exc:
         plt.close("all")
         raise QueryFileError(f"{job.where}: cannot write {job.target}: {exc.strerror or exc}") from exc
+    return time.perf_counter() - started
 
 
-def run_jobs(jobs: list[DrawJob], pool: Executor | None = None, share: float = 0.5) -> None:
-    """Draw ``jobs``; with a ``pool``, this process draws ``share`` of them while the pool draws the rest."""
-    if pool is None or len(jobs) < 2:
-        for job in jobs:
-            run_job(job)
-        return
-    local = max(1, int(len(jobs) * share))
-    futures = [pool.submit(run_job, job) for job in jobs[local:]]
-    try:
-        for job in jobs[:local]:
-            run_job(job)
-    finally:
-        for future in futures:
-            future.result()
+class ChartQueue:
+    """Charts to draw, shared between a pool and this process: jobs go to the pool as they are queued (so it
+    draws while this process still runs queries); :meth:`finish` then takes the jobs the pool has not started,
+    from the back, and draws them here (a pending job is cancelled in the pool first)."""
+
+    def __init__(self, pool: Executor | None = None):
+        self.pool = pool
+        self.jobs: list[DrawJob] = []
+        self.futures: list[Future[float] | None] = []
+
+    def put(self, job: DrawJob) -> None:
+        self.jobs.append(job)
+        self.futures.append(self.pool.submit(run_job, job) if self.pool is not None else None)
+
+    def finish(self) -> list[float]:
+        """Draw what is left; returns the seconds each job took, in queue order."""
+        jobs, futures = self.jobs, self.futures
+        self.jobs, self.futures = [], []
+        seconds = [0.0] * len(jobs)
+        try:
+            for index in range(len(jobs) - 1, -1, -1):
+                future = futures[index]
+                if future is None or future.cancel():
+                    seconds[index] = run_job(jobs[index])
+                else:
+                    break  # the pool has reached this job: everything before it is the pool's
+        finally:
+            for index, future in enumerate(futures):
+                if future is not None and not future.cancelled():
+                    seconds[index] = future.result()
+        return seconds
 
 
-def draw(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, default_title: str,
-         where: str, pool: Executor | None = None, share: float = 0.5) -> list[ChartFile]:
-    """Draw ``frame`` per ``spec`` into ``images_dir``; returns the files written (one per facet value).
+def run_jobs(jobs: list[DrawJob], pool: Executor | None = None) -> list[float]:
+    """Draw ``jobs`` now, shared with ``pool`` when given (see :class:`ChartQueue`)."""
+    queue = ChartQueue(pool if len(jobs) > 1 else None)
+    for job in jobs:
+        queue.put(job)
+    return queue.finish()
 
-    Faceted charts (one image per task...) are split between this process and ``pool`` when one is given.
-    """
+
+def plan(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, default_title: str,
+         where: str) -> tuple[list[ChartFile], list[DrawJob]]:
+    """The files ``spec`` makes of ``frame`` (one per facet value) and the jobs that draw them."""
     if not spec.is_chart or frame.empty:
-        return []
+        return [], []
     shaping.check_columns(frame, spec.required_columns(), where)
     name = slug(spec.name or f"{base}_{spec.kind}")
     files: list[ChartFile] = []
@@ -324,7 +412,14 @@ def draw(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, def
         target = folder / (f"{slug(value)}.png" if spec.facet else f"{name}.png")
         jobs.append(DrawJob(spec, part, title, target, where))
         files.append(ChartFile(target, title, value))
-    run_jobs(jobs, pool, share)
+    return files, jobs
+
+
+def draw(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, default_title: str,
+         where: str, pool: Executor | None = None) -> list[ChartFile]:
+    """Draw ``frame`` per ``spec`` into ``images_dir`` now; returns the files written (one per facet value)."""
+    files, jobs = plan(spec, frame, images_dir, base, default_title, where)
+    run_jobs(jobs, pool)
     return files
 
 
@@ -338,6 +433,8 @@ def figure(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         return draw_heatmap(spec, frame, title, log=spec.kind == "heatmap-log")
     if spec.kind == "box":
         return draw_box(spec, frame, title)
+    if spec.kind == "box-stats":
+        return draw_box_stats(spec, frame, title)
     if spec.kind == "histogram":
         return draw_histogram(spec, frame, title)
     raise ValueError(f"no figure for render kind {spec.kind}")

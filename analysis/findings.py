@@ -53,8 +53,11 @@ def findings(results: dict[str, pd.DataFrame], view: str) -> list[str]:
     distinctive = results.get("distinctive_layer_types")
     if _ok(distinctive):
         best = distinctive.sort_values("lift", ascending=False).drop_duplicates("task").head(5)
-        parts = "; ".join(f"`{r.layer_type}` for `{r.task}` (lift {r.lift:.1f})" for r in best.itertuples())
-        notes.append(f"Most distinctive layer types (share in the task over share overall): {parts}.")
+        best = best[best["lift"] > 1]
+        parts = "; ".join(f"`{r.layer_type}` for `{r.task}` (lift {r.lift:.1f}, in {int(r.models)} of "
+                          f"{int(r.task_models)} models)" for r in best.itertuples())
+        if parts:
+            notes.append(f"Most distinctive layer types (share in the task over share overall): {parts}.")
     dedup = results.get("dedup_effect")
     if _ok(dedup):
         models = int(dedup["models"].sum())
@@ -62,7 +65,8 @@ def findings(results: dict[str, pd.DataFrame], view: str) -> list[str]:
         by_arch = int(dedup["architecture_representatives"].sum())
         architectures = int(dedup["architectures"].sum())
         if models:
-            text = (f"Of {models:,} built models, {architectures:,} distinct architectures remain per task")
+            text = (f"Of {models:,} built models (summed over tasks), {architectures:,} distinct architectures "
+                    "remain per task")
             if by_name:
                 text += f"; name dedup keeps {by_name:,} ({by_name / models * 100:.0f}%)"
             if by_arch:

@@ -17,7 +17,7 @@ SHAPE_COLUMNS = (
     "in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride", "num_embeddings",
     "embedding_dim", "normalized_shape", "num_features", "num_heads", "p",
 )
-MAX_ROWS = 70
+MAX_ROWS = 60
 
 
 @dataclass
@@ -271,6 +271,6 @@ def draw_tree(tree: TreeNode, title: str, path: Any, depth: int | None = None, m
     cut = f"depth {shown} of {deepest}" if shown < deepest else f"all {deepest} levels"
     fig.suptitle(f"{title}  ({cut}; ×N = N identical consecutive blocks)", fontsize=10.5, x=0.01, ha="left",
                  y=1 - 0.12 / height, va="top")
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, pil_kwargs={"compress_level": 1})
     plt.close(fig)
     return shown

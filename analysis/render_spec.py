@@ -18,9 +18,11 @@ from typing import Any
 
 from nnstruct.errors import QueryFileError
 
-KINDS = ("bar", "grouped-bar", "heatmap", "heatmap-log", "box", "histogram", "table", "tree")
+KINDS = ("bar", "grouped-bar", "heatmap", "heatmap-log", "box", "box-stats", "histogram", "table", "tree")
+# Columns a box-stats result holds: box statistics computed by the query itself.
+BOX_STATS = ("min", "q1", "median", "q3", "max")
 _ALIASES = {"grouped": "grouped-bar", "groupedbar": "grouped-bar", "boxplot": "box", "hist": "histogram",
-            "heatmap_log": "heatmap-log", "grouped_bar": "grouped-bar"}
+            "heatmap_log": "heatmap-log", "grouped_bar": "grouped-bar", "box_stats": "box-stats"}
 _LOG_VALUES = {"auto", "true", "false", "x", "y", "both"}
 _ORIENT_VALUES = {"auto", "h", "v"}
 _KNOWN = {
@@ -80,6 +82,8 @@ class RenderSpec:
 
     def required_columns(self) -> set[str]:
         cols = {c for c in (self.x, self.value, self.series, self.facet, self.group) if c}
+        if self.kind == "box-stats":
+            cols |= set(BOX_STATS)
         return cols | set(self.y)
 
     def to_text(self) -> str:
@@ -149,7 +153,7 @@ def spec_from_options(kind: str, options: dict[str, str], where: str) -> RenderS
 
 def _check_complete(spec: RenderSpec, where: str) -> None:
     needs = {
-        "bar": ("x", "y"), "grouped-bar": ("x", "y"), "box": ("x", "y"), "histogram": ("x",),
+        "bar": ("x", "y"), "grouped-bar": ("x", "y"), "box": ("x", "y"), "box-stats": ("x",), "histogram": ("x",),
         "heatmap": ("x", "y", "value"), "heatmap-log": ("x", "y", "value"), "table": (), "tree": (),
     }[spec.kind]
     missing = [key for key in needs if not getattr(spec, key)]

@@ -172,6 +172,7 @@ def build_report(spec: Spec | Path, workspace: Workspace, report_name: str | Non
     rows = run_info_rows(graph_info, {"report spec": str(spec.path), **used_settings}, counts)
     chunks.append("## Run information\n\n" + markdown_rows(rows))
     text = "\n\n".join(chunk.strip("\n") for chunk in chunks if chunk.strip()) + "\n"
+    workspace.flush()  # the HTML inlines the images: they must exist now
     name = slug(report_name or spec.path.stem)
     md_path = workspace.reports / f"{name}.md"
     html_path = workspace.reports / f"{name}.html"

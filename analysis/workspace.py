@@ -89,6 +89,9 @@ class Workspace:
     _results: dict[Any, QueryResult] = field(default_factory=dict)
     _drawn: dict[Any, list[ChartFile]] = field(default_factory=dict)
     _pool: Executor | None = None
+    _queue: Any = None  # ChartQueue, created with the first chart
+    _queue_started: float = 0.0
+    _steps_of_jobs: list[str] = field(default_factory=list)
 
     def pool(self) -> Executor | None:
         """Helper processes for faceted charts (spawned once, on first use); None when drawing alone."""
@@ -153,19 +156,38 @@ class Workspace:
         return result
 
     def draw(self, result: QueryResult, spec: RenderSpec, base: str | None = None) -> list[ChartFile]:
-        """Draw ``result`` per ``spec`` into images/ (once per result and spec)."""
-        from nnstruct.analysis.charts import draw
+        """Queue ``result``'s charts per ``spec`` (once per result and spec): the pool starts on them at once,
+        :meth:`flush` draws the rest. Returns the files they will be."""
+        from nnstruct.analysis.charts import ChartQueue, plan
 
         base = base or result.query.name.rsplit("/", 1)[-1]
         key = (id(result), spec, base)
         if key in self._drawn:
             return self._drawn[key]
-        started = time.perf_counter()
-        pool = self.pool() if spec.facet else None
-        files = draw(spec, result.frame, self.images, base, result.query.title, display_name(result.query),
-                     pool=pool, share=1 / self.chart_workers)
-        self.steps.append(Step(f"{display_name(result.query)} -> {spec.kind}", time.perf_counter() - started,
-                               len(files), kind="chart"))
+        files, jobs = plan(spec, result.frame, self.images, base, result.query.title, display_name(result.query))
+        if self._queue is None:
+            self._queue = ChartQueue(self.pool())
+            self._queue_started = time.perf_counter()
+        for job in jobs:
+            self._queue.put(job)
+            self._steps_of_jobs.append(f"{display_name(result.query)} -> {spec.kind}")
         self._drawn[key] = files
         self.charts.extend(files)
         return files
+
+    def flush(self) -> None:
+        """Draw every queued chart (this process takes its share) and wait for the pool's."""
+        if self._queue is None or not self._queue.jobs:
+            return
+        steps, self._steps_of_jobs = self._steps_of_jobs, []
+        seconds = self._queue.finish()
+        by_step: dict[str, list[float]] = {}
+        for step, spent in zip(steps, seconds, strict=True):
+            by_step.setdefault(step, []).append(spent)
+        for step, spent in by_step.items():
+            self.steps.append(Step(step, sum(spent), len(spent), kind="chart"))
+        wall = time.perf_counter() - self._queue_started
+        self.steps.append(Step(f"drawing {len(steps)} charts, {self.chart_workers} process(es), wall clock from "
+                               "the first chart queued", wall, len(steps), kind="drawing"))
+        self.log(f"drew {len(steps)} charts ({wall:.1f}s since the first was queued)")
+        self._queue = None

@@ -60,7 +60,7 @@ def test_spec_becomes_markdown_and_html(population, tmp_path):
     assert "```cypher" not in markdown
     assert "![Most frequent layer types](../images/block_6_bar.png)" in markdown
     assert "| Linear |" in markdown and "_5 of " in markdown  # table=5 under the chart
-    assert "![Mean and median module depth per task](../images/nesting_level_grouped-bar.png)" in markdown
+    assert "](../images/nesting_level_grouped-bar.png)" in markdown
     assert "| image-classification | Linear |" in markdown and "| text-classification |" not in markdown.split(
         "Only vision")[1]
     assert "## Run information" in markdown and "| view | none |" in markdown

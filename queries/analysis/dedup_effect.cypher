@@ -1,7 +1,7 @@
 // title: Dedup effect per task
 // answers: How many models were listed and built per task, and how many name families, distinct architectures, architecture clusters and representatives remain after deduplication?
 // params: {tasks: null}
-// render: grouped-bar x=task y=models,families,architectures,name_representatives,architecture_representatives title="Models, families and architectures per task"
+// render: grouped-bar x=task y=models,name_representatives,architecture_representatives ylabel=models title="Models per task, and what each dedup view keeps (one per name family / architecture cluster)"
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model)
 WHERE $tasks IS NULL OR t.name IN $tasks

@@ -1,6 +1,6 @@
 // title: Distinctive layer types per task
-// answers: Which layer types are characteristic of a task? Lift = (share of the task's modules of that type) / (share of all modules of that type); only types found in at least $min_model_share of the task's models, the $top highest lifts per task.
-// params: {view: 'none', tasks: null, top: 10, min_model_share: 0.2}
+// answers: Which layer types are characteristic of a task? Lift = (share of the task's modules of that type) / (share of all modules of that type); only types found in at least $min_models models and $min_model_share of the task's models (so one model's own classes do not count), the $top highest lifts above 1 per task.
+// params: {view: 'none', tasks: null, top: 10, min_models: 3, min_model_share: 0.2}
 // render: bar x=layer_type y=lift facet=task top=10 log=false dir=distinctive title="Distinctive layer types of {task} (lift against all tasks)"
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
@@ -27,9 +27,10 @@ UNWIND type.uses AS use
 WITH use.task AS task, type.layer_type AS layer_type, use.modules AS modules, use.models AS models,
      use.task_models AS task_models,
      toFloat(use.modules) / use.task_total AS share_in_task, toFloat(type.type_total) / total AS share_overall
-WHERE toFloat(models) / task_models >= $min_model_share
+WHERE models >= $min_models AND toFloat(models) / task_models >= $min_model_share
 WITH task, layer_type, modules, models, task_models, share_in_task, share_overall,
      share_in_task / share_overall AS lift
+WHERE lift > 1
 ORDER BY task, lift DESC, modules DESC, layer_type
 WITH task, collect({layer_type: layer_type, modules: modules, models: models, task_models: task_models,
                     share_in_task: share_in_task, share_overall: share_overall, lift: lift})[..$top] AS best

@@ -1,8 +1,8 @@
 // title: Model sizes per task
 // answers: How many parameters and modules do the models of each task have, and how deep are their module trees?
 // params: {view: 'none', tasks: null}
-// render: box x=task y=total_params top=60 log=true name=parameter_counts_per_task title="Parameter count per model, by task"
-// render: | box x=task y=module_count top=60 log=true name=module_counts_per_task title="Modules per model, by task"
+// render: box x=task y=total_params top=60 log=true sort=median name=parameter_counts_per_task title="Parameter count per model, by task"
+// render: | box x=task y=module_count top=60 log=true sort=median name=module_counts_per_task title="Modules per model, by task"
 // render: | histogram x=total_params log=x name=parameter_count_histogram title="Parameter count per model, all tasks"
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)

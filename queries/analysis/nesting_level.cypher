@@ -1,7 +1,7 @@
 // title: Nesting level per task
 // answers: How deeply nested are the modules of each task's models? Mean and median module depth (root = 0) over all modules of the selected models, the mean of the models' deepest levels, and the deepest level seen.
 // params: {view: 'none', tasks: null}
-// render: grouped-bar x=task y=mean_depth,median_depth,mean_max_depth log=false title="Mean and median module depth per task"
+// render: grouped-bar x=task y=mean_depth,median_depth,mean_max_depth log=false ylabel="module depth (root = 0)" title="Mean and median module depth per task, and the mean deepest level"
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)

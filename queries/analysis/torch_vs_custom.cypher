@@ -1,7 +1,7 @@
 // title: torch.nn layers versus model-specific classes
 // answers: What share of each task's modules are stock torch.nn layers, and what share are classes the model code defines itself (blocks, attention, heads)?
 // params: {view: 'none', tasks: null}
-// render: grouped-bar x=task y=torch_share,custom_share log=false title="Share of modules that are torch.nn layers vs model-specific classes"
+// render: bar x=task y=torch_share top=60 log=false ylabel="share of the task's modules that are stock torch.nn layers" title="Share of modules that are torch.nn layers (the rest: classes the model code defines)"
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)
