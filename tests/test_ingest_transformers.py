@@ -1,6 +1,6 @@
 """The graph against PyTorch itself: for real architectures (text, decoder, encoder-decoder, vision, speech), the
-stored tree has the paths, classes, parents, sibling order and parameter totals that ``named_modules()`` and
-``parameters()`` give."""
+stored tree has the paths, classes, parents, sibling order, shared modules and parameter totals that
+``named_modules()`` and ``parameters()`` give."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ ARCHITECTURES = [
     ("vit", "image-classification"),
     ("wav2vec2", "automatic-speech-recognition"),
     ("whisper", "automatic-speech-recognition"),
+    ("openai-gpt", "text-generation"),  # one activation module object shared by every block's MLP
 ]
 
 
@@ -156,3 +157,27 @@ def test_tied_weights_counted_once(ingested: tuple[Graph, IngestResult], referen
     model, modules = _stored_tree(graph, "gpt2", "text-generation")
     naive = sum(row["module"]["own_params"] for row in modules)
     assert model["model"]["total_params"] == naive - gpt2.lm_head.weight.numel()
+
+
+@pytest.mark.parametrize(("model_type", "task"), ARCHITECTURES)
+def test_shared_modules_are_tied_children(ingested: tuple[Graph, IngestResult], reference: dict[str, Any],
+                                          model_type: str, task: str) -> None:
+    """A module object held by a second parent (GPT-1's blocks share one activation module) is a TIED_CHILD edge
+    from that parent to the node of the path named_modules() yielded it under."""
+    graph, _ = ingested
+    torch_model = reference[model_type]
+    first = {id(module): path for path, module in torch_model.named_modules()}
+    expected = sorted(
+        (holder, f"{holder}.{name}" if holder else name, first[id(child)])
+        for holder, module in torch_model.named_modules()
+        for name, child in module._modules.items()
+        if child is not None and first[id(child)] != (f"{holder}.{name}" if holder else name)
+    )
+    model, _ = _stored_tree(graph, model_type, task)
+    stored = graph.read(
+        "MATCH (h:Module {arch_hash: $hash})-[t:TIED_CHILD]->(target:Module) "
+        "RETURN h.path AS holder, t.path AS path, target.path AS target ORDER BY holder, path",
+        {"hash": model["arch"]["hash"]})
+    assert sorted((r["holder"], r["path"], r["target"]) for r in stored) == expected
+    if model_type == "openai-gpt":
+        assert ("transformer.h.1.mlp", "transformer.h.1.mlp.act", "transformer.h.0.mlp.act") in expected
