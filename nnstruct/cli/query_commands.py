@@ -28,6 +28,7 @@ def _list_queries() -> None:
     from nnstruct.queries.query_file import load, queries_root
 
     table = Table("name", "title", "parameters (defaults)")
+    table.columns[0].no_wrap = True
     for path in sorted((queries_root()).glob("*/*.cypher")):
         name = f"{path.parent.name}/{path.stem}"
         query = load(name)
