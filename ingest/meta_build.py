@@ -141,10 +141,15 @@ def build_on_meta(job: BuildJob, plan: BuildPlan) -> Any:
             return auto.from_config(config, trust_remote_code=True)
     config_class = _config_mapping()[plan.model_type]
     config = config_class.from_dict(dict(job.config))
-    # The class the task's Auto class resolves to, built the way its from_config does (``_from_config``); naming
-    # it directly also avoids Auto's class choice tripping over ``architectures: null`` in default configs.
+    if plan.auto_class is None:  # the config's own ``architectures`` class: no task Auto class builds this type
+        with torch.device("meta"):
+            return getattr(transformers, plan.class_name)._from_config(config)
+    if getattr(config, "architectures", None) is None and plan.class_name:
+        # Auto's choice among several classes for one type iterates ``architectures``, which default configs leave
+        # null; name the class it would pick by default.
+        config.architectures = [plan.class_name]
     with torch.device("meta"):
-        return getattr(transformers, plan.class_name)._from_config(config)
+        return getattr(transformers, plan.auto_class).from_config(config)
 
 
 def run_job(job: BuildJob) -> BuildOutcome:
