@@ -149,7 +149,14 @@ def build_on_meta(job: BuildJob, plan: BuildPlan) -> Any:
         # null; name the class it would pick by default.
         config.architectures = [plan.class_name]
     with torch.device("meta"):
-        return getattr(transformers, plan.auto_class).from_config(config)
+        try:
+            return getattr(transformers, plan.auto_class).from_config(config)
+        except ValueError as exc:
+            if not str(exc).startswith("Unrecognized configuration class") or not plan.class_name:
+                raise
+            # The Auto mapping lists this model type, yet its config class is not registered with the Auto class
+            # (a transformers registry slip): build the class the mapping names.
+            return getattr(transformers, plan.class_name)._from_config(config)
 
 
 def run_job(job: BuildJob) -> BuildOutcome:
