@@ -1,0 +1,136 @@
+"""The README works as written: every command block runs, in document order, as a newcomer would type it.
+
+Blocks marked ``<!-- not run by tests/test_readme.py: REASON -->`` (Docker, the live hub) are skipped with that
+reason, and so is the line ``bin/test`` (the command that runs this very test). Shell blocks run in a scratch
+folder that holds the clone's ``bin/`` and ``queries/``, against the server the test run is configured for;
+Cypher blocks must return rows; the Python block runs in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from nnstruct.graph.connection import Graph
+from nnstruct.settings import SETTINGS
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+SKIP_MARK = re.compile(r"<!-- not run by tests/test_readme\.py: (.*?) -->")
+RUN_LANGUAGES = {"bash", "console", "cypher", "python"}
+
+
+@dataclass(frozen=True)
+class Block:
+    line: int
+    language: str
+    text: str
+    skip_reason: str | None
+
+    @property
+    def id(self) -> str:
+        return f"line{self.line}-{self.language}"
+
+
+def readme_blocks() -> list[Block]:
+    blocks, pending_skip, lines = [], None, README.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        mark = SKIP_MARK.search(lines[i])
+        if mark:
+            pending_skip = mark.group(1)
+        if lines[i].startswith("```") and len(lines[i]) > 3:
+            language, start, body = lines[i][3:].strip().split()[0], i + 1, []
+            i += 1
+            while not lines[i].startswith("```"):
+                body.append(lines[i])
+                i += 1
+            if language in RUN_LANGUAGES:
+                blocks.append(Block(start, language, "\n".join(body), pending_skip))
+            pending_skip = None
+        i += 1
+    return blocks
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory, graph: Graph) -> Path:
+    """A scratch folder laid out like the clone's top level, over an empty graph."""
+    from nnstruct.graph.schema import init_schema, reset
+
+    reset(graph)
+    init_schema(graph)
+    folder = tmp_path_factory.mktemp("readme")
+    for name in ("bin", "queries"):
+        (folder / name).symlink_to(REPO / name)
+    return folder
+
+
+def shell_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def run_shell(block: Block, cwd: Path) -> None:
+    commands = [line for line in block.text.splitlines() if not line.strip().startswith("bin/test")]
+    script = "set -euo pipefail\n" + "\n".join(commands)
+    done = subprocess.run(["bash", "-c", script], cwd=cwd, env=shell_env(), capture_output=True, text=True,
+                          timeout=3600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, f"README line {block.line}: exit {done.returncode}\n{done.stderr[-3000:]}"
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+def run_cypher(block: Block, graph: Graph) -> None:
+    statements = [s.strip() for s in re.split(r";\s*$", block.text, flags=re.MULTILINE) if s.strip()]
+    for statement in statements:
+        rows = graph.read(statement)
+        assert rows, f"README line {block.line}: no rows from\n{statement}"
+
+
+def run_python(block: Block, cwd: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", block.text + "\nassert len(df) > 0, df"], cwd=cwd,
+                          env=shell_env(), capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, f"README line {block.line}:\n{done.stderr[-3000:]}"
+
+
+BLOCKS = readme_blocks()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.id for block in BLOCKS])
+def test_readme_block_works_as_written(block: Block, workspace: Path, graph: Graph) -> None:
+    if block.skip_reason:
+        pytest.skip(block.skip_reason)
+    if block.language in ("bash", "console"):
+        run_shell(block, workspace)
+    elif block.language == "cypher":
+        run_cypher(block, graph)
+    else:
+        run_python(block, workspace)
+
+
+def test_main_job_wrote_the_analysis_folder(workspace: Path) -> None:
+    report = workspace / "analysis_result_name" / "reports" / "analysis_report.html"
+    assert report.is_file() and report.stat().st_size > 10_000
+
+
+def test_readme_lists_every_setting_and_its_variables() -> None:
+    text = README.read_text()
+    for setting in SETTINGS:
+        assert f"`{setting.name}`" in text, setting.name
+        for variable in setting.env:
+            assert f"`{variable}`" in text, variable
+
+
+def test_the_two_commands_come_first() -> None:
+    first = readme_blocks()[0]
+    assert first.language == "bash"
+    assert [line.split("#")[0].strip() for line in first.text.splitlines()] == [
+        "bin/nnstruct run --all --source transformers", "bin/test"]
+    assert (REPO / ".ci" / "run").read_text().strip().endswith("exec bin/test")
