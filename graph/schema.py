@@ -24,6 +24,6 @@ def graph_status(graph: Graph) -> dict[str, Any]:
 
 def reset(graph: Graph) -> None:
     """Delete every node nnstruct writes. ``CALL {} IN TRANSACTIONS`` needs an implicit transaction."""
-    statement = load("schema/reset").statements[0]
     with graph.translate_errors(), graph.driver.session(database=graph.database) as session:
-        session.run(statement).consume()
+        for statement in load("schema/reset").statements:
+            session.run(statement).consume()
