@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import IO, Any
 
-from nnstruct.graph.model_trees import STRUCTURAL_ATTRS, ModelTree, TreeNode
+from nnstruct.graph.model_trees import ModelTree, TreeNode
+from nnstruct.graph.module_schema import STRUCTURAL_ATTRIBUTES
 
 # Column -> meaning; the export command's --help prints this table, so keep it in step with module_rows().
 COLUMNS: dict[str, str] = {
@@ -30,7 +31,7 @@ COLUMNS: dict[str, str] = {
     "own_params": "parameters held directly by this module (not its children)",
     "subtree_params": "parameters of this module and everything below it",
     "tied_paths": "other paths holding this same module object (shared/tied modules), ';'-separated",
-    **{name: f"structural attribute {name} (empty where it does not apply)" for name in STRUCTURAL_ATTRS},
+    **{name: f"structural attribute {name} (empty where it does not apply)" for name in STRUCTURAL_ATTRIBUTES},
     "arch_hash": "WL hash of the model's architecture (same value = same module tree)",
 }
 
@@ -64,7 +65,7 @@ def module_rows(tree: ModelTree) -> list[dict[str, Any]]:
             "subtree_params": node.subtree_params,
             "tied_paths": tied.get(id(node), []),
         }
-        row.update({name: node.attrs.get(name) for name in STRUCTURAL_ATTRS})
+        row.update({name: node.attrs.get(name) for name in STRUCTURAL_ATTRIBUTES})
         row["arch_hash"] = tree.architecture.get("hash")
         rows.append(row)
     return rows

@@ -13,17 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from nnstruct.errors import NnstructError
+from nnstruct.graph.module_schema import STRUCTURAL_ATTRIBUTES
 from nnstruct.queries.query_file import load
 
 if TYPE_CHECKING:
     from nnstruct.graph.connection import Graph
 
-# Module properties describing shape or behaviour (README schema); set only where they apply.
-STRUCTURAL_ATTRS: tuple[str, ...] = (
-    "in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride", "padding", "groups",
-    "num_embeddings", "embedding_dim", "normalized_shape", "num_features", "eps", "p", "activation", "num_heads",
-    "hidden_size", "bias",
-)
 
 
 class ModelNotFound(NnstructError):
@@ -112,7 +107,7 @@ def _node(props: dict[str, Any]) -> TreeNode:
         index=_int(props.get("index")),
         own_params=_int(props.get("own_params")),
         subtree_params=_int(props.get("subtree_params")),
-        attrs={k: props[k] for k in STRUCTURAL_ATTRS if props.get(k) is not None},
+        attrs={k: props[k] for k in STRUCTURAL_ATTRIBUTES if props.get(k) is not None},
         props=dict(props),
     )
 

@@ -16,13 +16,10 @@ from typing import Any
 
 from torch import nn
 
-# Structural attributes read from modules where they exist, in the order the README lists them. Values that are
-# not plain numbers, strings, booleans or sequences of those are left out.
-STRUCTURAL_ATTRIBUTES = (
-    "in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride", "padding", "groups",
-    "num_embeddings", "embedding_dim", "normalized_shape", "num_features", "eps", "p", "activation",
-    "num_heads", "hidden_size", "bias",
-)
+from nnstruct.graph.module_schema import STRUCTURAL_ATTRIBUTES
+
+# Structural attributes (STRUCTURAL_ATTRIBUTES) are read from modules where they exist. Values that are not plain
+# numbers, strings, booleans or sequences of those are left out.
 
 # Other spellings of the same attribute in transformers' and torch's modules (first found wins).
 _ALIASES = {

@@ -36,7 +36,7 @@ from nnstruct.ingest.tasks import all_tasks
 
 # Candidate metadata that becomes Model properties (what the hub source provides).
 HUB_METADATA = ("downloads", "likes", "pipeline_tag", "library_name", "created_at", "last_modified", "gated",
-                "private")
+                "gated_access", "private")
 
 # Every property ingest owns on a Model: written on each (re)write, absent ones as null, so stale values go.
 MODEL_PROPERTIES = ("id", "source", "task", "status", "reason", "model_type", "class_name", "config_hash",

@@ -58,7 +58,7 @@ def test_hub_metadata_rides_on_the_candidate(hub, hf_home, configs):
     assert found.metadata == {
         "downloads": 1234, "likes": 56, "pipeline_tag": TC, "library_name": "transformers",
         "created_at": "2021-02-03T04:05:06+00:00", "last_modified": "2024-07-08T09:10:11+00:00",
-        "gated": "auto", "private": False,
+        "gated": True, "gated_access": "auto", "private": False,
     }
 
 
@@ -249,7 +249,8 @@ def test_cli_hub_run_stores_metadata_and_a_reason_for_every_model_it_could_not_b
     assert {k: v[0] for k, v in recorded.items()} == {k: v[0] for k, v in expected.items()}
     for model_id, (_, reason) in expected.items():
         assert recorded[model_id][1].startswith(reason), recorded[model_id]
-    assert models[f"org/{GATED}"]["gated"] == "manual" and models[f"org/{GATED}"]["for_task"] == TC
+    gated = models[f"org/{GATED}"]
+    assert (gated["gated"], gated["gated_access"], gated["for_task"]) == (True, "manual", TC)
 
 
 def test_cli_hub_offline_ingests_from_a_prefilled_hf_cache(clean_graph, hub, tmp_path, configs):

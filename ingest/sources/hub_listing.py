@@ -82,7 +82,9 @@ def _metadata(info: Any) -> dict[str, Any]:
         "library_name": info.library_name,
         "created_at": _iso(info.created_at),
         "last_modified": _iso(info.last_modified),
-        "gated": info.gated,  # False, or how access is granted: "auto" / "manual"
+        # The hub says False or how access is granted ("auto" / "manual"); one type per property keeps it queryable.
+        "gated": bool(info.gated),
+        "gated_access": info.gated if isinstance(info.gated, str) else None,
         "private": info.private,
     }
 
