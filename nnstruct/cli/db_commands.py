@@ -15,7 +15,12 @@ from nnstruct.graph.server.paths import ServerPaths
 
 @click.group("db")
 def db() -> None:
-    """The graph schema and the project's data in Neo4j."""
+    """The graph schema and the project's data in Neo4j.
+
+    \b
+    Example:
+      nnstruct db init && nnstruct db status
+    """
 
 
 @db.command("init")
