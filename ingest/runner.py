@@ -41,7 +41,7 @@ HUB_METADATA = ("downloads", "likes", "pipeline_tag", "library_name", "created_a
 # Every property ingest owns on a Model: written on each (re)write, absent ones as null, so stale values go.
 MODEL_PROPERTIES = ("id", "source", "task", "status", "reason", "model_type", "class_name", "config_hash",
                     "arch_hash", "total_params", "trainable_params", "module_count", "max_depth", "build_seconds",
-                    "torch_version", "transformers_version", "ingested_at", *HUB_METADATA)
+                    "torch_version", "transformers_version", "ingested_at", "config_repairs", *HUB_METADATA)
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,8 @@ class _Run:
         base: dict[str, Any] = {key: None for key in MODEL_PROPERTIES}
         base.update({key: candidate.metadata.get(key) for key in HUB_METADATA})
         base.update(id=candidate.id, source=candidate.source, task=candidate.task or None,
-                    model_type=model_type if isinstance(model_type, str) else None, **self.versions)
+                    model_type=model_type if isinstance(model_type, str) else None, **self.versions,
+                    config_repairs=candidate.metadata.get("config_repairs") or None)  # catalogue: fields it filled
         return base
 
     def _write(

@@ -2,9 +2,11 @@
 model for, built from its default config.
 
 The tasks and their model types come from ``nnstruct.ingest.tasks`` (transformers' own registries); the config is
-``CONFIG_MAPPING[model_type]()`` as a dict. Model id: ``transformers/<model_type>/<task>``. A default config that
-cannot even be made becomes a failed candidate with the reason. ``options.catalogue_limit`` caps the model types
-per task (alphabetical), for quick runs.
+``CONFIG_MAPPING[model_type]()`` as a dict, with the few documented repairs of ``catalogue_repairs`` applied where
+transformers' own default leaves a field the model code needs unset (the candidate's ``config_repairs`` metadata
+lists them). Model id: ``transformers/<model_type>/<task>``. A default config that cannot even be made becomes a
+failed candidate with the reason. ``options.catalogue_limit`` caps the model types per task (alphabetical), for
+quick runs.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.quiet import quiet
+from nnstruct.ingest.sources.catalogue_repairs import repair_config
 
 SOURCE = "transformers"
 
@@ -43,11 +46,12 @@ def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[C
     log(f"transformers {transformers.__version__}: {sum(len(types) for types in plan.values())} (model type, task) "
         f"pairs over {len({t for types in plan.values() for t in types})} model types and {len(tasks)} task(s)")
     configs: dict[str, dict[str, Any] | str] = {}  # model_type -> config, or the reason it cannot be made
+    repairs: dict[str, list[str]] = {}  # model_type -> the repairs applied to its default config
     for task, model_types in plan.items():
         for model_type in model_types:
             if model_type not in configs:
                 try:
-                    configs[model_type] = default_config(model_type)
+                    configs[model_type], repairs[model_type] = repair_config(model_type, default_config(model_type))
                 except Exception as exc:  # a broken default config is a failed model, not a failed run
                     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                     configs[model_type] = f"default config cannot be made: {type(exc).__name__}: {first}"[:300]
@@ -56,4 +60,5 @@ def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[C
                 yield Candidate(model_id(model_type, task), task, SOURCE, status="failed", reason=config,
                                 metadata={"model_type": model_type})
             else:
-                yield Candidate(model_id(model_type, task), task, SOURCE, config=config)
+                metadata = {"config_repairs": repairs[model_type]} if repairs.get(model_type) else {}
+                yield Candidate(model_id(model_type, task), task, SOURCE, config=config, metadata=metadata)
