@@ -7,6 +7,7 @@ model types that have at least one task model. Prints the figure and the failure
 
     python bench/catalogue_coverage.py
     python bench/catalogue_coverage.py --types ministral esm dinat
+    python bench/catalogue_coverage.py --no-repairs   # transformers' default configs as they are
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections import defaultdict
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.meta_build import BuildJob, run_job
 from nnstruct.ingest.options import IngestOptions
-from nnstruct.ingest.sources import catalogue
+from nnstruct.ingest.sources import catalogue, catalogue_repairs
 
 
 def _group(reason: str) -> str:
@@ -31,7 +32,10 @@ def _group(reason: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--types", nargs="*", help="only these model types")
+    parser.add_argument("--no-repairs", action="store_true", help="do not apply catalogue_repairs (the baseline)")
     args = parser.parse_args()
+    if args.no_repairs:
+        catalogue_repairs.REPAIRS.clear()
 
     by_type: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in catalogue.candidates(IngestOptions(source="transformers"), lambda message: print(message)):
