@@ -123,12 +123,9 @@ class GraphWriter:
         tree_params = architecture_params(tree, arch) if tree is not None and arch is not None else None
 
         def work(tx: neo4j.ManagedTransaction, allow_create: bool) -> WriteResult:
-            created = False
-            if tree_params is not None and allow_create:
-                exists = _run(tx, load("ingest/architecture_exists"), {"hash": target})[0]["exists"]
-                if not exists:
-                    _run(tx, load("ingest/write_architecture"), tree_params)
-                    created = True
+            # write_architecture returns no row when the tree is stored already (the check costs no round trip).
+            created = (tree_params is not None and allow_create
+                       and bool(_run(tx, load("ingest/write_architecture"), tree_params)))
             _run(tx, load("ingest/write_model"), model_params)
             return WriteResult(created, len(tree_params["modules"]) if created and tree_params else 0)
 

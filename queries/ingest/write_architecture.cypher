@@ -2,12 +2,15 @@
 // answers: Stores a new Architecture, its Module nodes, CHILD/TIED_CHILD/OF_TYPE/ROOT edges and the USES counts.
 // params: {architecture: {hash: 'example'}, layer_types: [{qualname: 'torch.nn.modules.linear.Linear', name: 'Linear', module: 'torch.nn.modules.linear', is_torch: true, modules: 1}], modules: [{uid: 'example:', arch_hash: 'example', path: '', name: '', class_name: 'Linear', class_path: 'torch.nn.modules.linear.Linear', depth: 0, index: 0, own_params: 6, subtree_params: 6, is_leaf: true}], type_of: [0], parent_of: [-1], tied: []}
 //
-// Runs inside the model's transaction, only when no Architecture has this hash (content addressed: a tree is
-// stored once). Modules are CREATEd, not MERGEd: they are new by construction, and the unique constraint on
-// Module.uid stops a concurrent writer of the same tree (its transaction fails and is retried as a link).
+// Runs inside the model's transaction and writes nothing (returns no row) when an Architecture has this hash
+// already (content addressed: a tree is stored once, complete: it lands in one transaction). Modules are
+// CREATEd, not MERGEd: they are new by construction, and the unique constraint on Module.uid stops a
+// concurrent writer of the same tree (its transaction fails and is retried as a link).
 // Edges refer to modules by their position in $modules (parent_of[i], tied[].parent/.target) and to layer
 // types by position in $layer_types (type_of[i]), so no index lookup is needed per edge.
 
+OPTIONAL MATCH (stored:Architecture {hash: $architecture.hash})
+WITH stored WHERE stored IS NULL
 CREATE (a:Architecture)
 SET a = $architecture
 WITH a
