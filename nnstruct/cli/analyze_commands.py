@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nnstruct.cli import output
 from nnstruct.cli.options import connection_options, pop_connection_flags, settings_from
+
+if TYPE_CHECKING:
+    from nnstruct.analysis.analyze import AnalysisResult
+    from nnstruct.graph.connection import Graph
+    from nnstruct.settings import Settings
 
 VIEW_CHOICES = ("none", "name", "architecture", "both")
 
@@ -32,6 +37,23 @@ def output_dirs(views: list[str], configured: Path | None, append_timestamp: boo
 
 def _log(message: str) -> None:
     output.err.print(f"  {message}", markup=False, highlight=False)
+
+
+def analyze_views(graph: Graph, settings: Settings, choice: str, tasks: list[str] | None,
+                  append_timestamp: bool) -> list[AnalysisResult]:
+    """Analyse each view of ``choice`` into its folder, with progress, warnings and a summary on stderr
+    (shared by ``analyze`` and ``run``)."""
+    from nnstruct.analysis.analyze import run_analysis
+
+    results = []
+    for name, folder in output_dirs(views_for(choice), settings.output_dir, append_timestamp).items():
+        output.err.print(f"analysing view [bold]{name}[/] into {folder}", highlight=False)
+        result = run_analysis(graph, name, tasks, folder, log=_log, chart_workers=max(1, settings.workers))
+        for warning in result.warnings:
+            output.err.print(f"warning: {warning}", markup=False, highlight=False)
+        output.err.print(result.summary(), markup=False, highlight=False)
+        results.append(result)
+    return results
 
 
 @click.command("analyze")
@@ -58,7 +80,6 @@ def analyze(ctx: click.Context, view: str | None, tasks: str | None, output_dir:
       nnstruct analyze --view name --tasks text-classification,image-classification
       nnstruct analyze --view both --append-timestamp
     """
-    from nnstruct.analysis.analyze import run_analysis
     from nnstruct.analysis.params import tasks_param
     from nnstruct.graph.connection import connect
 
@@ -66,15 +87,8 @@ def analyze(ctx: click.Context, view: str | None, tasks: str | None, output_dir:
     choice = view or settings.dedup_strategy
     if choice not in VIEW_CHOICES:
         raise click.BadParameter(f"{choice!r} is not one of {', '.join(VIEW_CHOICES)}", param_hint="--view")
-    dirs = output_dirs(views_for(choice), settings.output_dir, append_timestamp)
     with connect(settings) as graph:
-        for name, folder in dirs.items():
-            output.err.print(f"analysing view [bold]{name}[/] into {folder}", highlight=False)
-            result = run_analysis(graph, name, tasks_param(tasks), folder, log=_log,
-                                  chart_workers=max(1, settings.workers))
-            for warning in result.warnings:
-                output.err.print(f"warning: {warning}", markup=False, highlight=False)
-            output.err.print(result.summary(), markup=False, highlight=False)
+        for result in analyze_views(graph, settings, choice, tasks_param(tasks), append_timestamp):
             click.echo(str(result.report_markdown))
             click.echo(str(result.report_html))
 

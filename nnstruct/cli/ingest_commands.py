@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nnstruct.cli import output
-from nnstruct.cli.options import connection_options, pop_connection_flags, settings_from
+from nnstruct.cli.options import connection_options, ingest_flags, settings_from
 from nnstruct.errors import NnstructError
 from nnstruct.settings import Settings
 
@@ -61,30 +61,10 @@ def run_from_settings(settings: Settings, paths: tuple[Path, ...] = (), force: b
 
 
 @click.command("ingest")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--source", default=None, metavar="hub|local|transformers",
-              help="Where models come from: the Hugging Face hub, local folders (PATH...), or every architecture "
-                   "the installed transformers implements [env NNSTRUCT_SOURCE; default: hub; local when PATHs "
-                   "are given].")
-@click.option("--tasks", default=None, metavar="A,B",
-              help="Comma-separated pipeline tags [env NNSTRUCT_TASKS; default: every task transformers builds].")
-@click.option("--limit", type=int, default=None, metavar="N",
-              help="hub: models per task, most downloaded first [env NNSTRUCT_LIMIT; default: 50]; "
-                   "transformers: model types per task (default: all).")
-@click.option("--min-models", type=int, default=None, metavar="N",
-              help="hub: skip a task listing fewer models than N [env NNSTRUCT_MIN_MODELS; default: 5].")
-@click.option("--workers", type=int, default=None, metavar="N",
-              help="Processes that build models [env NNSTRUCT_WORKERS; default: 2; 0 builds in this process].")
-@click.option("--trust-remote-code/--no-trust-remote-code", default=None,
-              help="Build models whose code lives on the hub/in the folder (runs that code) "
-                   "[env NNSTRUCT_TRUST_REMOTE_CODE; default: no: such models are recorded as skipped].")
-@click.option("--force", is_flag=True,
-              help="Rebuild models already in the graph, relink them, and delete trees no model uses any more.")
+@ingest_flags
 @connection_options
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, tasks: str | None, limit: int | None,
-           min_models: int | None, workers: int | None, trust_remote_code: bool | None, force: bool,
-           **flags: Any) -> int:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, **flags: Any) -> int:
     """Build models from their configs on PyTorch's meta device (no weights, no forward pass) and store each
     module hierarchy in Neo4j: Model -> Architecture -> Module tree, per Task.
 
@@ -100,11 +80,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source: str | None, task
       nnstruct ingest --source hub --tasks image-classification --limit 20 --workers 2
       nnstruct ingest ~/.cache/huggingface/hub --tasks text-generation
     """
-    connection = pop_connection_flags(flags)
-    settings = settings_from(
-        ctx, source=source, tasks=tasks, limit=limit, min_models=min_models, workers=workers,
-        trust_remote_code=trust_remote_code, **connection,
-    )
+    settings = settings_from(ctx, **flags)
     ingest_options(settings, paths)  # bad input fails before connecting
     result = run_from_settings(settings, paths, force=force)
     return result.exit_code

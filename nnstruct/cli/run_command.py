@@ -82,24 +82,14 @@ def _dedup(graph: Graph, settings: Settings, label: str) -> dict[str, Any]:
 
 
 def _analyze(graph: Graph, settings: Settings, append_timestamp: bool) -> list[dict[str, Any]]:
-    from nnstruct.analysis.analyze import run_analysis
-    from nnstruct.cli.analyze_commands import output_dirs, views_for
+    from nnstruct.cli.analyze_commands import analyze_views
 
-    results = []
-    tasks = list(settings.tasks) or None
-    for view, folder in output_dirs(views_for(settings.dedup_strategy), settings.output_dir,
-                                    append_timestamp).items():
-        output.err.print(f"analysing view [bold]{view}[/] into {folder}", highlight=False)
-        result = run_analysis(graph, view, tasks, folder, log=_log, chart_workers=max(1, settings.workers))
-        for warning in result.warnings:
-            output.err.print(f"warning: {warning}", markup=False, highlight=False)
-        output.err.print(result.summary(), markup=False, highlight=False)
-        results.append({
-            "view": view, "output_dir": str(result.output_dir), "charts": len(result.charts),
-            "csvs": len(result.csvs), "report_markdown": str(result.report_markdown),
-            "report_html": str(result.report_html), "seconds": round(result.seconds, 1),
-        })
-    return results
+    results = analyze_views(graph, settings, settings.dedup_strategy, list(settings.tasks) or None, append_timestamp)
+    return [{
+        "view": result.view, "output_dir": str(result.output_dir), "charts": len(result.charts),
+        "csvs": len(result.csvs), "report_markdown": str(result.report_markdown),
+        "report_html": str(result.report_html), "seconds": round(result.seconds, 1),
+    } for result in results]
 
 
 def run_pipeline(settings: Settings, stages: list[str], paths: tuple[Path, ...] = (), force: bool = False,
