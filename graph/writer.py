@@ -2,8 +2,8 @@
 
 Architectures are content addressed by their WL hash: a tree already stored is only linked. A new tree is written
 with a handful of batched ``UNWIND $rows`` statements (``queries/ingest/write_architecture.cypher``). Two writers
-racing on the same new tree: the unique constraints on ``Architecture.hash``/``Module.uid`` make the second
-transaction fail, and it is retried once as a plain link.
+racing on the same new tree: the unique constraint on ``Architecture.hash`` makes the second transaction fail, and
+it is retried once as a plain link.
 """
 
 from __future__ import annotations
@@ -58,10 +58,9 @@ def architecture_params(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
     layer_types = list(tree.layer_types().values())
     type_position = {layer["qualname"]: i for i, layer in enumerate(layer_types)}
     position = {row["path"]: i for i, row in enumerate(tree.rows)}
-    prefix = f"{arch.hash}:"
     modules = [
         {key: value for key, value in row.items() if key not in _NOT_MODULE_PROPERTIES}
-        | {"uid": prefix + row["path"], "arch_hash": arch.hash}
+        | {"arch_hash": arch.hash}
         for row in tree.rows
     ]
     return {

@@ -9,7 +9,11 @@ trusted, optional library missing) or ``failed`` (the build raised) with a one-l
 from __future__ import annotations
 
 import re
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +29,39 @@ class BuildSkipped(Exception):
     """transformers cannot build this model in this environment; the message is the reason."""
 
 
+class BuildTimeout(BaseException):
+    """The build ran past its job's timeout. A BaseException, so model code's ``except Exception`` cannot
+    swallow it."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`BuildTimeout` in this thread after ``seconds`` (SIGALRM: the main thread of a worker or of
+    the CLI; elsewhere, or without a limit, no limit). A build stuck inside one C call is interrupted when the
+    call returns to Python."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise BuildTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @dataclass(frozen=True)
 class BuildJob:
     id: str
     task: str
     config: dict[str, Any]
     trust_remote_code: bool = False
+    timeout: float | None = None  # seconds; the build is interrupted and recorded as failed after that
 
 
 @dataclass
@@ -164,13 +195,17 @@ def run_job(job: BuildJob) -> BuildOutcome:
     started = time.perf_counter()
     plan: BuildPlan | None = None
     try:
-        with quiet():
-            plan = plan_build(job.config, job.task)
-            model = build_on_meta(job, plan)
-        built = time.perf_counter()
-        tree = extract_modules(model)
-        arch = tree_hash(tree)
-        del model
+        with time_limit(job.timeout):
+            with quiet():
+                plan = plan_build(job.config, job.task)
+                model = build_on_meta(job, plan)
+            built = time.perf_counter()
+            tree = extract_modules(model)
+            arch = tree_hash(tree)
+            del model
+    except BuildTimeout:
+        return BuildOutcome(job.id, "failed", f"the build took longer than {job.timeout:g} s (--build-timeout)",
+                            plan.class_name if plan else None)
     except BuildSkipped as exc:
         return BuildOutcome(job.id, "skipped", _short(str(exc)), plan.class_name if plan else None)
     except Exception as exc:  # one bad model never ends the run

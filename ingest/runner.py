@@ -176,7 +176,8 @@ class _Run:
         self.waiting[key] = []
         self.building[candidate.id] = (candidate, base)
         self.progress.started(candidate)
-        pool.submit(BuildJob(candidate.id, candidate.task, candidate.config, self.options.trust_remote_code))
+        pool.submit(BuildJob(candidate.id, candidate.task, candidate.config, self.options.trust_remote_code,
+                             self.options.build_timeout))
         self.result.builds += 1
 
     def _stored(self, key: str) -> _Known | None:

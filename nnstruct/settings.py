@@ -78,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Processes that build models (ingest) and draw charts (analyze) in parallel."),
     Setting("trust_remote_code", ("NNSTRUCT_TRUST_REMOTE_CODE",), False, _bool,
             "Run model code from the hub for models that need it (a security decision)."),
+    Setting("build_timeout", ("NNSTRUCT_BUILD_TIMEOUT",), 300.0, _float,
+            "Seconds one model's build may take before it is recorded as failed (0: no limit)."),
     Setting("dedup_strategy", ("NNSTRUCT_DEDUP_STRATEGY",), "name", _str,
             "Dedup strategy: name, architecture or both."),
     Setting("similarity_threshold", ("NNSTRUCT_SIMILARITY_THRESHOLD",), 0.85, _float,

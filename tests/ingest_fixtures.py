@@ -34,9 +34,10 @@ def snapshot(graph: Graph) -> dict[str, Any]:
         "RETURN m.id AS id, m.status AS status, m.reason AS reason, m.config_hash AS config_hash, "
         "m.total_params AS total_params, a.hash AS arch, t.name AS task ORDER BY id"
     )
-    modules = graph.read("MATCH (m:Module) RETURN m.uid AS uid ORDER BY uid")
+    modules = graph.read("MATCH (m:Module) RETURN m.arch_hash + ':' + m.path AS uid ORDER BY uid")
     children = graph.read(
-        "MATCH (p:Module)-[c:CHILD]->(m:Module) RETURN p.uid AS parent, m.uid AS child, c.index AS index "
+        "MATCH (p:Module)-[c:CHILD]->(m:Module) RETURN p.arch_hash + ':' + p.path AS parent, "
+        "m.arch_hash + ':' + m.path AS child, c.index AS index "
         "ORDER BY child"
     )
     return {"nodes": nodes, "edges": edges, "models": models, "modules": [r["uid"] for r in modules],
@@ -64,6 +65,7 @@ def remote_code_folder(root: Path, name: str, body: str) -> Path:
                 self.width = width
                 super().__init__(**kwargs)
     """))
+    body_lines = textwrap.indent(textwrap.dedent(body).strip("\n"), " " * 8)
     (folder / f"modeling_{name}.py").write_text(textwrap.dedent(f"""
         import os
 
@@ -78,7 +80,5 @@ def remote_code_folder(root: Path, name: str, body: str) -> Path:
 
             def __init__(self, config):
                 super().__init__(config)
-        {textwrap.indent(textwrap.dedent(body), " " * 8)}
-                self.post_init()
-    """))
+    """) + body_lines + "\n        self.post_init()\n")
     return folder

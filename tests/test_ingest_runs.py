@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,46 @@ def test_a_crashing_worker_is_a_failed_model(clean_graph: Graph, tmp_path: Path)
     by_id = {r.id: r for r in result.results}
     assert by_id[crashy.id].status == "failed" and "crashed" in by_id[crashy.id].reason
     assert by_id[fine[0].id].status == by_id[fine[1].id].status == "ok"
+
+
+def test_a_build_past_its_timeout_is_a_failed_model(clean_graph: Graph, tmp_path: Path) -> None:
+    # Model code that swallows exceptions must not swallow the timeout either.
+    stuck = remote_code_folder(tmp_path, "stuck", """
+        import time
+        try:
+            time.sleep(600)
+        except Exception:
+            pass
+    """)
+    spinning = remote_code_folder(tmp_path, "spinning", "while True:\n    pass")
+    hanging = [Candidate(f"local:{folder}", "feature-extraction", "local",
+                         config=json.loads((folder / "config.json").read_text())) for folder in (stuck, spinning)]
+    fine = catalogue_candidate("bert", "fill-mask", num_hidden_layers=1)
+    began = time.perf_counter()
+    result = ingest(clean_graph, [hanging[0], fine, hanging[1]], workers=1, trust_remote_code=True, build_timeout=3)
+    assert time.perf_counter() - began < 120
+    by_id = {r.id: r for r in result.results}
+    for candidate in hanging:
+        assert by_id[candidate.id].status == "failed"
+        assert by_id[candidate.id].reason == "the build took longer than 3 s (--build-timeout)"
+    assert by_id[fine.id].status == "ok"
+    rows = clean_graph.read("MATCH (m:Model) RETURN m.id AS id, m.status AS status, m.reason AS reason ORDER BY id")
+    assert sorted((r["id"], r["status"]) for r in rows) == sorted(
+        [(hanging[0].id, "failed"), (hanging[1].id, "failed"), (fine.id, "ok")])
+
+
+def test_cli_build_timeout_in_process(clean_graph: Graph, tmp_path: Path) -> None:
+    sleepy = remote_code_folder(tmp_path, "sleepy", "import time\ntime.sleep(600)")
+    tiny = remote_code_folder(tmp_path, "tiny", "self.proj = torch.nn.Linear(config.width, 2)")
+    done = _cli(str(sleepy), str(tiny), "--tasks", "feature-extraction", "--trust-remote-code",
+                "--build-timeout", "2", "--workers", "0")
+    assert done.returncode == 1, done.stderr  # some models failed, the others are in
+    rows = clean_graph.read("MATCH (m:Model) RETURN m.id AS id, m.status AS status, m.reason AS reason ORDER BY id")
+    assert rows == [
+        {"id": f"local:{sleepy}", "status": "failed", "reason": "the build took longer than 2 s (--build-timeout)"},
+        {"id": f"local:{tiny}", "status": "ok", "reason": None}]
+    refused = _cli(str(sleepy), "--build-timeout", "-1")
+    assert refused.returncode == 2 and "--build-timeout must be 0" in refused.stderr
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -55,11 +55,11 @@ def _stored_tree(graph: Graph, model_type: str, task: str) -> tuple[dict[str, An
     model_id = f"transformers/{model_type}/{task}"
     (model,) = graph.read(
         "MATCH (m:Model {id: $id})-[:HAS_ARCHITECTURE]->(a:Architecture)-[:ROOT]->(root:Module) "
-        "RETURN m {.*} AS model, a {.*} AS arch, root.uid AS root", {"id": model_id})
+        "RETURN m {.*} AS model, a {.*} AS arch, root {.arch_hash, .path} AS root", {"id": model_id})
     modules = graph.read(
         "MATCH (m:Module {arch_hash: $hash}) OPTIONAL MATCH (p:Module)-[c:CHILD]->(m) "
         "OPTIONAL MATCH (m)-[:OF_TYPE]->(l:LayerType) "
-        "RETURN m {.*} AS module, p.path AS parent, c.index AS index, c.name AS name, l.qualname AS type",
+        "RETURN m {.*} AS module, p.path AS parent, c.index AS index, l.qualname AS type",
         {"hash": model["arch"]["hash"]})
     return model, modules
 
@@ -106,10 +106,11 @@ def test_tree_matches_named_modules(ingested: tuple[Graph, IngestResult], refere
         assert row["module"]["own_params"] == sum(p.numel() for p in module.parameters(recurse=False))
         if path:
             parent, _, name = path.rpartition(".")
-            assert (row["parent"], row["name"], row["module"]["name"]) == (parent, name, name)
+            assert (row["parent"], row["module"]["name"]) == (parent, name)
+            assert row["index"] == row["module"]["index"]  # CHILD carries the sibling order too
             assert row["module"]["depth"] == path.count(".") + 1
         else:
-            assert row["parent"] is None and model["root"] == f"{model['arch']['hash']}:"
+            assert row["parent"] is None and model["root"] == {"arch_hash": model["arch"]["hash"], "path": ""}
 
 
 @pytest.mark.parametrize(("model_type", "task"), ARCHITECTURES)

@@ -45,7 +45,7 @@ def test_style_sheet_captions():
     rules = dict(re.findall(r"(node\.\w+|relationship\.\w+) \{(.*?)\n\}", grass, re.DOTALL))
     assert 'caption: "{class_name}"' in rules["node.Module"]
     assert 'caption: "{id}"' in rules["node.Model"]
-    assert 'caption: "{name}"' in rules["node.LayerType"] and 'caption: "{name}"' in rules["relationship.CHILD"]
+    assert 'caption: "{name}"' in rules["node.LayerType"] and 'caption: "{index}"' in rules["relationship.CHILD"]
     assert grass.count("{") == grass.count("}")
 
 

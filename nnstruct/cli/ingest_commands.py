@@ -36,11 +36,13 @@ def ingest_options(settings: Settings, paths: tuple[Path, ...] = ()) -> IngestOp
     for name in ("limit", "min_models", "workers"):
         if settings.get(name) < 0:
             raise NnstructError(f"--{name.replace('_', '-')} must be 0 or more, not {settings.get(name)}")
+    if settings.build_timeout < 0:
+        raise NnstructError(f"--build-timeout must be 0 (no limit) or more seconds, not {settings.build_timeout:g}")
     tasks = validate_tasks(settings.tasks)  # unknown task: NnstructError naming close matches, exit 2
     limit_given = settings.resolve("limit").origin != "default"
     return IngestOptions(
         source=source, tasks=tasks, limit=settings.limit, min_models=settings.min_models, workers=settings.workers,
-        trust_remote_code=settings.trust_remote_code,
+        trust_remote_code=settings.trust_remote_code, build_timeout=settings.build_timeout or None,
         paths=tuple(paths), catalogue_limit=settings.limit if limit_given else None,
     )
 

@@ -68,6 +68,9 @@ def ingest_flags(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--trust-remote-code/--no-trust-remote-code", default=None,
                      help="Build models whose code lives on the hub/in the folder (runs that code) "
                           "[env NNSTRUCT_TRUST_REMOTE_CODE; default: no: such models are recorded as skipped]."),
+        click.option("--build-timeout", type=float, default=None, metavar="SECONDS",
+                     help="Record a model as failed when its build takes longer than this, and go on "
+                          "[env NNSTRUCT_BUILD_TIMEOUT; default: 300; 0: no limit]."),
         click.option("--force", is_flag=True,
                      help="Rebuild models already in the graph, relink them, and delete trees no model uses "
                           "any more."),

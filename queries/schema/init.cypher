@@ -5,7 +5,6 @@
 CREATE CONSTRAINT task_name IF NOT EXISTS FOR (t:Task) REQUIRE t.name IS UNIQUE;
 CREATE CONSTRAINT model_id IF NOT EXISTS FOR (m:Model) REQUIRE m.id IS UNIQUE;
 CREATE CONSTRAINT architecture_hash IF NOT EXISTS FOR (a:Architecture) REQUIRE a.hash IS UNIQUE;
-CREATE CONSTRAINT module_uid IF NOT EXISTS FOR (m:Module) REQUIRE m.uid IS UNIQUE;
 CREATE CONSTRAINT layer_type_qualname IF NOT EXISTS FOR (l:LayerType) REQUIRE l.qualname IS UNIQUE;
 CREATE CONSTRAINT family_key IF NOT EXISTS FOR (f:Family) REQUIRE f.name IS UNIQUE;
 CREATE CONSTRAINT cluster_key IF NOT EXISTS FOR (c:Cluster) REQUIRE c.key IS UNIQUE;
@@ -14,6 +13,9 @@ CREATE INDEX model_status IF NOT EXISTS FOR (m:Model) ON (m.status);
 CREATE INDEX model_task IF NOT EXISTS FOR (m:Model) ON (m.task);
 CREATE INDEX model_source IF NOT EXISTS FOR (m:Model) ON (m.source);
 CREATE INDEX module_arch_hash IF NOT EXISTS FOR (m:Module) ON (m.arch_hash);
-CREATE INDEX module_class_name IF NOT EXISTS FOR (m:Module) ON (m.class_name);
 CREATE INDEX layer_type_name IF NOT EXISTS FOR (l:LayerType) ON (l.name);
-CREATE INDEX architecture_class_hash IF NOT EXISTS FOR (a:Architecture) ON (a.class_hash)
+CREATE INDEX architecture_class_hash IF NOT EXISTS FOR (a:Architecture) ON (a.class_hash);
+// Graphs written by earlier versions: Module.uid and an index on Module.class_name cost write throughput and
+// nothing used them.
+DROP CONSTRAINT module_uid IF EXISTS;
+DROP INDEX module_class_name IF EXISTS
