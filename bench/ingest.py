@@ -20,9 +20,9 @@ configures instead. The machine may be shared: the load average is printed with 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,15 +37,11 @@ NNSTRUCT = str(Path(sys.executable).with_name("nnstruct"))
 REAL_WEIGHTS_MAX_PARAMS = 150_000_000  # keep the real-weights builds within memory and minutes
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def scratch_server() -> Iterator[None]:
     """A Neo4j of our own for the run, configured through the environment this process passes on."""
+    from nnstruct.graph.server.ports import free_port
+
     home = Path(tempfile.mkdtemp(prefix="nnstruct-ingest-bench-"))
     for key in [k for k in os.environ if k.startswith("NEO4J_")]:
         del os.environ[key]
@@ -138,42 +134,45 @@ def bench_writes(graph, warmup_modules: int, measured_modules: int) -> list[tupl
                 for mt, task in [("bert", "fill-mask"), ("t5", "text2text-generation"), ("vit", "image-classification"),
                                  ("nllb-moe", "feature-extraction")]]
     outcomes = [o for o in outcomes if o.status == "ok"]
-    writes: list[tuple[str, int, float]] = []  # (tree, modules, seconds) in the order written
-    written, round_ = 0, 0
-    while written < warmup_modules + measured_modules:
-        for outcome in outcomes:
-            arch = replace(outcome.arch, hash=f"bench{round_}-{outcome.arch.hash}")
-            began = time.perf_counter()
-            result = writer.write_model({"id": f"bench/{round_}/{outcome.id}", "status": "ok"},
-                                        {"name": "bench", "auto_class": None}, outcome.tree, arch)
-            writes.append((outcome.id, result.modules, time.perf_counter() - began))
-            written += result.modules
-        round_ += 1
+
+    def writes() -> Iterator[tuple[str, int, float]]:
+        """(tree, modules, seconds) of one write after another, each tree under a fresh hash."""
+        for round_ in itertools.count():
+            for outcome in outcomes:
+                arch = replace(outcome.arch, hash=f"bench{round_}-{outcome.arch.hash}")
+                began = time.perf_counter()
+                result = writer.write_model({"id": f"bench/{round_}/{outcome.id}", "status": "ok"},
+                                            {"name": "bench", "auto_class": None}, outcome.tree, arch)
+                yield outcome.id, result.modules, time.perf_counter() - began
+
+    def take(stream: Iterator[tuple[str, int, float]], modules: int) -> list[tuple[str, int, float]]:
+        """Writes from ``stream`` until they hold ``modules`` module nodes (or the stream ends)."""
+        part, total = [], 0
+        for write in stream:
+            part.append(write)
+            total += write[1]
+            if total >= modules:
+                break
+        return part
+
+    def count(part: list[tuple[str, int, float]]) -> int:
+        return sum(m for _, m, _ in part)
 
     def rate(part: list[tuple[str, int, float]]) -> float:
-        return sum(m for _, m, _ in part) / sum(s for _, _, s in part)
+        return count(part) / sum(s for _, _, s in part)
 
-    cumulative, split = 0, len(writes)
-    for i, (_, modules, _) in enumerate(writes):
-        if cumulative >= warmup_modules:
-            split = i
-            break
-        cumulative += modules
-    cold, warm = writes[:split], writes[split:]
-    windows, window, window_modules = [], [], 0
-    for write in warm:  # ~50,000-module windows show the spread (GC, checkpoints)
-        window.append(write)
-        window_modules += write[1]
-        if window_modules >= 50_000:
-            windows.append(rate(window))
-            window, window_modules = [], 0
+    stream = writes()
+    cold = take(stream, warmup_modules)
+    warm = take(stream, measured_modules)
+    windows, remaining = [], iter(warm)  # ~50,000-module windows show the spread (GC, checkpoints)
+    while count(window := take(remaining, 50_000)) >= 50_000:
+        windows.append(rate(window))
     sizes = ", ".join(f"{o.id} {o.tree.module_count}" for o in outcomes)
     trees = ", ".join(f"{o.id} {o.tree.module_count / statistics.median(s for t, _, s in warm if t == o.id):,.0f}/s"
                       for o in outcomes)
-    warm_modules = sum(m for _, m, _ in warm)
     return [(f"module nodes written, sustained (trees: {sizes})",
-             f"{rate(warm):,.0f} modules/s: {warm_modules:,} modules in {sum(s for _, _, s in warm):.1f} s, "
-             f"after a warm-up of {cumulative:,}"),
+             f"{rate(warm):,.0f} modules/s: {count(warm):,} modules in {sum(s for _, _, s in warm):.1f} s, "
+             f"after a warm-up of {count(cold):,}"),
             ("  warm-up (the server's first module writes)", f"{rate(cold):,.0f} modules/s"),
             ("  sustained, per ~50,000-module window", ", ".join(f"{r:,.0f}/s" for r in windows)),
             ("  sustained, per tree (median transaction)", trees)]

@@ -18,7 +18,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,13 +26,9 @@ from pathlib import Path
 
 import psutil
 
+from nnstruct.graph.server.ports import free_port
+
 NNSTRUCT = str(Path(sys.executable).with_name("nnstruct"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from nnstruct.graph.server.ports import free_port as free_kernel_port
 
 # The venv's console script sits beside its python; fall back to PATH.
 NNSTRUCT = str(Path(sys.executable).with_name("nnstruct")) if Path(sys.executable).with_name("nnstruct").exists() \
@@ -22,9 +23,7 @@ RESERVED = {7474, 7687, *range(7701, 7761)}
 def free_port() -> int:
     """A TCP port nothing listens on right now (the kernel's choice, outside the reserved ones)."""
     while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_kernel_port()
         if port not in RESERVED:
             return port
 

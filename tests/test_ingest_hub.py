@@ -6,13 +6,13 @@ The source is a generator of candidates, so most tests call it directly; the end
 
 from __future__ import annotations
 
-import socket
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from nnstruct.errors import NnstructError
 from nnstruct.graph.schema import init_schema, reset
+from nnstruct.graph.server.ports import free_port
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.sources import hub as hub_source
@@ -176,9 +176,7 @@ def test_a_hub_refusing_to_list_is_an_error_naming_the_endpoint(hub, hf_home):
 
 
 def test_an_unreachable_hub_is_an_error_naming_the_endpoint(hf_home):
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        endpoint = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     hf_home.monkeypatch.setenv("HF_ENDPOINT", endpoint)
 
     # huggingface_hub retries a failed connection 5 times with backoff (about 20 s) before giving up

@@ -11,6 +11,13 @@ from nnstruct.errors import ServerError
 from nnstruct.graph.server.server_config import ENTRY_POINT, HOST
 
 
+def free_port(host: str = HOST) -> int:
+    """A port nothing listens on right now, the kernel's choice (for scratch servers: benches and tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
 def port_is_free(port: int, host: str = HOST) -> bool:
     # SO_REUSEADDR as the JVM sets it, so a socket lingering in TIME_WAIT does not count as taken.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

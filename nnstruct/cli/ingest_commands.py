@@ -33,11 +33,9 @@ def ingest_options(settings: Settings, paths: tuple[Path, ...] = ()) -> IngestOp
         raise NnstructError("--source local needs at least one PATH (a model folder, or a folder of them)")
     if paths and source != "local":
         raise NnstructError(f"PATH arguments go with --source local, not --source {source}")
-    for name in ("limit", "min_models", "workers"):
+    for name in ("limit", "min_models", "workers", "build_timeout"):
         if settings.get(name) < 0:
             raise NnstructError(f"--{name.replace('_', '-')} must be 0 or more, not {settings.get(name)}")
-    if settings.build_timeout < 0:
-        raise NnstructError(f"--build-timeout must be 0 (no limit) or more seconds, not {settings.build_timeout:g}")
     tasks = validate_tasks(settings.tasks)  # unknown task: NnstructError naming close matches, exit 2
     limit_given = settings.resolve("limit").origin != "default"
     return IngestOptions(

@@ -4,5 +4,5 @@
 
 MATCH (m:Module {arch_hash: $arch_hash})
 OPTIONAL MATCH (parent:Module)-[c:CHILD]->(m)
-RETURN m {.*} AS module, parent.path AS parent_path, c.index AS child_index, m.name AS child_name
+RETURN m {.*} AS module, parent.path AS parent_path, c.index AS child_index
 ORDER BY m.depth, parent_path, c.index
