@@ -308,15 +308,17 @@ def draw_histogram(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
 
 
 def draw_tree(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
-    from nnstruct.analysis.hierarchy import build_tree
     from nnstruct.analysis.hierarchy import draw_tree as draw
+    from nnstruct.analysis.tables import plain
+    from nnstruct.errors import NnstructError
+    from nnstruct.tree.model import ModuleTree
 
-    records = frame.to_dict("records")
+    records = [{key: plain(value) for key, value in row.items()} for row in frame.to_dict("records")]
     try:
-        tree = build_tree(records)
-    except ValueError as exc:
-        raise QueryFileError(f"tree render: {exc}") from exc
-    draw(tree, title, path, spec.depth)
+        tree = ModuleTree.from_rows(records, name="tree render")
+    except NnstructError as exc:
+        raise QueryFileError(str(exc)) from exc
+    draw(tree.root, title, path, spec.depth)
 
 
 def _facet_values(frame: pd.DataFrame) -> dict[str, Any]:

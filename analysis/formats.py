@@ -8,7 +8,7 @@ import json
 import pandas as pd
 from rich.table import Table
 
-from nnstruct.analysis.tables import cell, records
+from nnstruct.analysis.tables import cell, flat, records
 
 FORMATS = ("table", "csv", "json", "chart")
 
@@ -19,7 +19,7 @@ def as_json(frame: pd.DataFrame) -> str:
 
 def as_csv(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    flat(frame).to_csv(buffer, index=False)
     return buffer.getvalue()
 
 

@@ -31,6 +31,23 @@ def plain(value: Any) -> Any:
     return iso() if callable(iso) else str(value)
 
 
+def flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """Map-valued columns (``m {.*} AS module``) spread into one column per key (``module.path``), for CSV."""
+    maps = [column for column in frame.columns
+            if len(frame) and frame[column].map(lambda value: isinstance(value, dict) or value is None).all()
+            and frame[column].map(lambda value: isinstance(value, dict)).any()]
+    if not maps:
+        return frame
+    parts = []
+    for column in frame.columns:
+        if column in maps:
+            spread = pd.DataFrame([value or {} for value in frame[column]], index=frame.index)
+            parts.append(spread.add_prefix(f"{column}."))
+        else:
+            parts.append(frame[[column]])
+    return pd.concat(parts, axis=1)
+
+
 def _graph_value(value: Any) -> dict[str, Any] | None:
     """Nodes, relationships and paths (queries written for the Browser's graph view) as plain maps."""
     from neo4j.graph import Node, Path, Relationship

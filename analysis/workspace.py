@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from nnstruct.analysis.params import normalise
 from nnstruct.analysis.render_spec import RenderSpec
 from nnstruct.analysis.runner import QueryResult, display_name, run_file
+from nnstruct.analysis.tables import flat
 from nnstruct.errors import NnstructError
 from nnstruct.queries.query_file import QueryFile
 
@@ -147,7 +148,7 @@ class Workspace:
             self.warnings.append(f"{display_name(query)} returned no rows ({shown or 'no parameters'})")
         csv_path = self.csv_dir / f"{csv_name or query.name.rsplit('/', 1)[-1]}.csv"
         try:
-            result.frame.to_csv(csv_path, index=False)
+            flat(result.frame).to_csv(csv_path, index=False)
         except OSError as exc:
             raise NnstructError(f"cannot write {csv_path}: {exc.strerror or exc}") from exc
         self.csvs.append(csv_path)

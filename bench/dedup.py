@@ -31,11 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from nnstruct.dedup.architectures import TreeRows, compute_features, label_architectures
-from nnstruct.dedup.labels import label_function
+from nnstruct.dedup.architectures import StoredTree, compute_features, label_architectures
 from nnstruct.dedup.models import ModelRow
 from nnstruct.dedup.similarity_index import bag_matrix, candidate_count, cosine, exhaustive_pairs, similar_pairs
-from nnstruct.dedup.wl_features import WlSettings, networkx_hashes, rows_with_parents
+from nnstruct.tree.model import ModuleTree
+from nnstruct.tree.wl import WlSettings, label_function, networkx_hashes, to_digraph
 
 # (model_type, task, config overrides): real architectures across text, vision and audio.
 BASES: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -88,8 +88,9 @@ def build_bases() -> list[Base]:
             continue
         keep = ("path", "class_name", "class_path", *WIDTH_KEYS, "num_heads", "kernel_size", "stride", "padding",
                 "groups", "num_embeddings")
-        rows = [{k: row[k] for k in keep if k in row} for row in outcome.tree.rows]
-        bases.append(Base(model_type, task, rows, [(e.parent, e.target) for e in outcome.tree.tied]))
+        rows = [{k: row[k] for k in keep if k in row} for row in outcome.tree.records()]
+        bases.append(Base(model_type, task, rows,
+                          [(t.holder.path, t.target.path) for t in outcome.tree.tied_children()]))
     return bases
 
 
@@ -224,7 +225,12 @@ def variants(bases: Sequence[Base], count: int, rng: random.Random) -> list[Vari
     return chosen[:count]
 
 
-def variant_tree(bases: Sequence[Base], variant: Variant) -> TreeRows:
+def stored_tree(name: str, rows: list[dict[str, Any]], tied: Sequence[tuple[str, str]]) -> StoredTree:
+    return name, ModuleTree.from_rows(rows, [{"parent_path": h, "target_path": t, "child_name": f"tied{i}",
+                                              "child_index": 10_000 + i} for i, (h, t) in enumerate(tied)])
+
+
+def variant_tree(bases: Sequence[Base], variant: Variant) -> StoredTree:
     base_index, delta, head, rename, width, heads, adapters, swap, no_dropout = variant
     base = bases[base_index]
     rows = add_adapters(change_blocks(base.rows, delta), adapters)
@@ -235,10 +241,10 @@ def variant_tree(bases: Sequence[Base], variant: Variant) -> TreeRows:
     rows = drop_dropouts(swap_activations(change_heads(change_widths(rows, width), heads), swap or None), no_dropout)
     paths = {row["path"] for row in rows}
     tied = [(h, t) for h, t in base.tied if h in paths and t in paths]
-    return TreeRows("v" + "-".join(map(str, variant)), rows, tied)
+    return stored_tree("v" + "-".join(map(str, variant)), rows, tied)
 
 
-def trees_of(bases: Sequence[Base], recipes: Sequence[Variant]) -> Iterator[TreeRows]:
+def trees_of(bases: Sequence[Base], recipes: Sequence[Variant]) -> Iterator[StoredTree]:
     for variant in recipes:
         yield variant_tree(bases, variant)
 
@@ -266,12 +272,10 @@ def population(bases: Sequence[Base], recipes: Sequence[Variant], models: int, r
 def naive_cost(bases: Sequence[Base], recipes: Sequence[Variant], label: str, settings: WlSettings,
                rng: random.Random, sample: int = 40) -> tuple[float, float, list]:
     """Seconds per tree for networkx WL features and per pair for Counter cosine, from a timed sample."""
-    from nnstruct.ingest.tree_graph import to_digraph
-
     chosen = rng.sample(list(recipes), min(sample, len(recipes)))
     clock = time.perf_counter()
-    bags = [networkx_hashes(to_digraph(rows_with_parents(t.rows), label_function(label), tied=t.tied), settings).bag
-            for t in trees_of(bases, chosen)]
+    bags = [networkx_hashes(to_digraph(tree, label_function(label)), settings).bag
+            for _, tree in trees_of(bases, chosen)]
     per_tree = (time.perf_counter() - clock) / len(bags)
     pairs = list(itertools.combinations(range(len(bags)), 2))[:2000]
     clock = time.perf_counter()
@@ -282,11 +286,9 @@ def naive_cost(bases: Sequence[Base], recipes: Sequence[Variant], label: str, se
 
 
 def naive_exhaustive(bases, recipes, label, settings, threshold) -> tuple[float, set[tuple[int, int]]]:
-    from nnstruct.ingest.tree_graph import to_digraph
-
     clock = time.perf_counter()
-    bags = [networkx_hashes(to_digraph(rows_with_parents(t.rows), label_function(label), tied=t.tied), settings).bag
-            for t in trees_of(bases, recipes)]
+    bags = [networkx_hashes(to_digraph(tree, label_function(label)), settings).bag
+            for _, tree in trees_of(bases, recipes)]
     found = {(i, j) for i, j in itertools.combinations(range(len(bags)), 2)
              if cosine(bags[i], bags[j]) >= threshold - 1e-9}
     return time.perf_counter() - clock, found

@@ -1,8 +1,8 @@
 """Stage 2, dedup: label the graph with name families and architecture clusters that analyses filter on.
 
 ``run_dedup`` is the entry point the CLI and the pipeline share; ``architecture_similarity`` scores two stored
-architectures (used by ``nnstruct diff``). The pure core (``families``, ``wl_features``, ``similarity_index``,
-``clusters``) works on plain rows and needs no database.
+architectures (used by ``nnstruct diff``). The pure core (``families``, ``similarity_index``, ``clusters``,
+``architectures``) works on module trees (``nnstruct.tree``) and needs no database.
 """
 
 from __future__ import annotations

@@ -17,19 +17,13 @@ import numpy as np
 
 from nnstruct.dedup.clusters import MAX_LINKS, capped_links, components
 from nnstruct.dedup.describe import describe_tree
-from nnstruct.dedup.labels import class_label, label_function
 from nnstruct.dedup.models import ModelRow, representatives
 from nnstruct.dedup.similarity_index import bag_matrix, row_dots, similar_pairs
-from nnstruct.dedup.wl_features import HashMemo, WlSettings, tree_shape, wl_hashes
+from nnstruct.tree.model import ModuleTree
+from nnstruct.tree.wl import HashMemo, WlLabel, WlSettings, class_label, label_function, tree_shape, wl_hashes
 
-
-@dataclass(frozen=True)
-class TreeRows:
-    """One stored Architecture's module rows (``path``, ``class_name``, structural attributes) and tied edges."""
-
-    hash: str
-    rows: Sequence[Mapping[str, Any]]
-    tied: Sequence[tuple[str, str]] = ()  # (holder path, target path)
+# One stored Architecture's tree: (Architecture.hash, its module tree).
+StoredTree = tuple[str, ModuleTree]
 
 
 @dataclass(frozen=True)
@@ -45,16 +39,17 @@ class ArchitectureFeatures:
         return self.shape_hash if label == "class+shape" and self.shape_hash else self.class_hash
 
 
-def architecture_features(tree: TreeRows, label: str, settings: WlSettings, memo: HashMemo | None = None
+def architecture_features(stored: StoredTree, label: str, settings: WlSettings, memo: HashMemo | None = None
                           ) -> ArchitectureFeatures:
-    shape = tree_shape([row["path"] for row in tree.rows], tree.tied)
-    by_class = wl_hashes([class_label(row) for row in tree.rows], shape, settings, memo)
+    arch_hash, tree = stored
+    shape = tree_shape(tree)
+    by_class = wl_hashes(tree, class_label, settings, memo, shape)
     shape_hash, bag = None, by_class.bag
-    if label != "class":
-        by_label = wl_hashes([label_function(label)(row) for row in tree.rows], shape, settings, memo)
+    if label != WlLabel.CLASS:
+        by_label = wl_hashes(tree, label_function(label), settings, memo, shape)
         shape_hash, bag = by_label.exact_hash, by_label.bag
-    return ArchitectureFeatures(tree.hash, by_class.exact_hash, shape_hash, by_class.hash_iterations, bag,
-                                describe_tree(tree.rows, shape))
+    return ArchitectureFeatures(arch_hash, by_class.exact_hash, shape_hash, by_class.hash_iterations, bag,
+                                describe_tree(tree))
 
 
 @dataclass(frozen=True)
@@ -114,13 +109,13 @@ def cluster_key(label: str, threshold: float, representative: str) -> str:
     return f"{label}:{threshold:g}:{representative}"
 
 
-def _features_of_chunk(chunk: list[TreeRows], label: str, settings: WlSettings) -> list[ArchitectureFeatures]:
+def _features_of_chunk(chunk: list[StoredTree], label: str, settings: WlSettings) -> list[ArchitectureFeatures]:
     memo = HashMemo(settings.digest_size)
     return [architecture_features(tree, label, settings, memo) for tree in chunk]
 
 
-def _chunks(trees: Iterable[TreeRows], size: int) -> Iterator[list[TreeRows]]:
-    chunk: list[TreeRows] = []
+def _chunks(trees: Iterable[StoredTree], size: int) -> Iterator[list[StoredTree]]:
+    chunk: list[StoredTree] = []
     for tree in trees:
         chunk.append(tree)
         if len(chunk) == size:
@@ -130,7 +125,7 @@ def _chunks(trees: Iterable[TreeRows], size: int) -> Iterator[list[TreeRows]]:
         yield chunk
 
 
-def compute_features(trees: Iterable[TreeRows], label: str, settings: WlSettings,
+def compute_features(trees: Iterable[StoredTree], label: str, settings: WlSettings,
                      progress: Callable[[int], None] | None = None, workers: int = 1,
                      chunk: int = 64) -> dict[str, ArchitectureFeatures]:
     """Features of every tree (each stored Architecture once). ``workers`` > 1 hashes chunks of trees in that

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 from nnstruct.dedup.architectures import ArchitectureLabelling, compute_features, label_architectures
 from nnstruct.dedup.families import NameLabelling, label_families
-from nnstruct.dedup.labels import LABELS
 from nnstruct.dedup.models import ModelRow
-from nnstruct.dedup.wl_features import WlSettings
 from nnstruct.errors import NnstructError
 from nnstruct.graph.connection import Graph
+from nnstruct.tree.wl import DEDUP_LABELS, WlSettings
 
 STRATEGIES = ("name", "architecture", "both")
 LARGEST = 5  # groups listed in the summary
@@ -32,8 +31,8 @@ def validate(strategy: str, threshold: float, label: str) -> None:
         raise DedupInputError(f"unknown dedup strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
     if not isinstance(threshold, int | float) or math.isnan(threshold) or not 0 < threshold <= 1:
         raise DedupInputError(f"similarity threshold must be in (0, 1], got {threshold}")
-    if label not in LABELS:
-        raise DedupInputError(f"unknown label {label!r}; choose one of: {', '.join(LABELS)}")
+    if label not in DEDUP_LABELS:
+        raise DedupInputError(f"unknown label {label!r}; choose one of: {', '.join(DEDUP_LABELS)}")
 
 
 @dataclass

@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nnstruct.dedup.architectures import architecture_features
-from nnstruct.dedup.labels import LABELS
 from nnstruct.dedup.similarity_index import cosine
-from nnstruct.dedup.wl_features import HashMemo, WlSettings
 from nnstruct.errors import NnstructError
 from nnstruct.graph.connection import Graph
 from nnstruct.queries.query_file import load
+from nnstruct.tree.wl import DEDUP_LABELS, HashMemo, WlSettings
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,8 @@ def architecture_similarity(graph: Graph, left: str, right: str, label: str = "c
     """Score two architectures, each given by its hash or by the id of a model that builds it."""
     from nnstruct.dedup.store import read_trees
 
-    if label not in LABELS:
-        raise NnstructError(f"unknown label {label!r}; choose one of: {', '.join(LABELS)}")
+    if label not in DEDUP_LABELS:
+        raise NnstructError(f"unknown label {label!r}; choose one of: {', '.join(DEDUP_LABELS)}")
     settings = settings or WlSettings()
     rows = graph.read(load("dedup/architecture_pair").statements[0], {"left": left, "right": right})
     found = rows[0] if rows else {}
@@ -54,12 +53,12 @@ def architecture_similarity(graph: Graph, left: str, right: str, label: str = "c
         if not found.get(side):
             raise NnstructError(f"no architecture or built model {given!r} in the graph")
     hashes = [found["left"], found["right"]]
-    trees = {tree.hash: tree for tree in read_trees(graph, sorted(set(hashes)))}
+    trees = dict(read_trees(graph, sorted(set(hashes))))
     for arch in hashes:
         if arch not in trees:
             raise NnstructError(f"architecture {arch} has no stored modules")
     memo = HashMemo(settings.digest_size)
-    a, b = (architecture_features(trees[h], label, settings, memo) for h in hashes)
+    a, b = (architecture_features((h, trees[h]), label, settings, memo) for h in hashes)
     current = found.get("cluster_networkx_version")
     stored_current = None if current is None else (
         current == settings.networkx_version and found.get("cluster_wl_iterations") == settings.iterations)

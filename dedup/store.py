@@ -9,11 +9,12 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
-from nnstruct.dedup.architectures import ArchitectureLabelling, TreeRows
+from nnstruct.dedup.architectures import ArchitectureLabelling, StoredTree
 from nnstruct.dedup.families import NameLabelling
 from nnstruct.dedup.models import ModelRow
 from nnstruct.graph.connection import Graph
 from nnstruct.queries.query_file import load
+from nnstruct.tree.model import ModuleTree
 
 BATCH = 5_000
 TREE_BATCH = 200  # architectures per module read
@@ -27,7 +28,7 @@ def read_architecture_hashes(graph: Graph) -> list[str]:
     return [row["hash"] for row in graph.read(load("dedup/read_architectures").statements[0])]
 
 
-def read_trees(graph: Graph, hashes: Sequence[str], batch: int = TREE_BATCH) -> Iterator[TreeRows]:
+def read_trees(graph: Graph, hashes: Sequence[str], batch: int = TREE_BATCH) -> Iterator[StoredTree]:
     """Module rows (and tied edges) of each architecture, a batch of architectures per query."""
     modules, tied = load("dedup/read_modules").statements[0], load("dedup/read_tied").statements[0]
     for start in range(0, len(hashes), batch):
@@ -35,12 +36,12 @@ def read_trees(graph: Graph, hashes: Sequence[str], batch: int = TREE_BATCH) -> 
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for record in graph.read(modules, {"hashes": chunk}):
             rows[record["hash"]].append(record["row"])
-        edges: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        edges: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for record in graph.read(tied, {"hashes": chunk}):
-            edges[record["hash"]].append((record["holder"], record["target"]))
+            edges[record["hash"]].append(record)
         for arch in chunk:
             if rows.get(arch):
-                yield TreeRows(arch, rows[arch], edges.get(arch, ()))
+                yield arch, ModuleTree.from_rows(rows[arch], edges.get(arch, ()), name=f"architecture {arch}")
 
 
 def _run(tx: ManagedTransaction, name: str, params: dict[str, Any], batched: str | None = None) -> None:

@@ -17,14 +17,11 @@ from neo4j.exceptions import ConstraintError
 
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.schema import init_schema
-from nnstruct.ingest.module_tree import ModuleTree
-from nnstruct.ingest.tree_graph import TreeHash
 from nnstruct.queries.query_file import QueryFile, load
+from nnstruct.tree.model import ModuleTree
+from nnstruct.tree.wl import TreeHash
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
-
-# Row keys that are not Module properties (the parent is a CHILD edge; the Python module goes on LayerType).
-_NOT_MODULE_PROPERTIES = ("parent", "class_module")
 
 
 @dataclass(frozen=True)
@@ -57,22 +54,17 @@ def architecture_params(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
     """The parameter maps of ``write_architecture.cypher`` for one tree (edges as positions in ``modules``)."""
     layer_types = list(tree.layer_types().values())
     type_position = {layer["qualname"]: i for i, layer in enumerate(layer_types)}
-    position = {row["path"]: i for i, row in enumerate(tree.rows)}
-    modules = [
-        {key: value for key, value in row.items() if key not in _NOT_MODULE_PROPERTIES}
-        | {"arch_hash": arch.hash}
-        for row in tree.rows
-    ]
+    position = {id(node): i for i, node in enumerate(tree)}
     return {
         "architecture": architecture_properties(tree, arch),
         "layer_types": layer_types,
-        "modules": modules,
-        "type_of": [type_position[row["class_path"]] for row in tree.rows],
-        "parent_of": [-1 if row["parent"] is None else position[row["parent"]] for row in tree.rows],
+        "modules": [node.record() | {"arch_hash": arch.hash} for node in tree],
+        "type_of": [type_position[node.class_path] for node in tree],
+        "parent_of": [-1 if node.parent is None else position[id(node.parent)] for node in tree],
         "tied": [
-            {"parent": position[edge.parent], "target": position[edge.target], "index": edge.index,
-             "name": edge.name, "path": edge.path}
-            for edge in tree.tied
+            {"parent": position[id(tied.holder)], "target": position[id(tied.target)], "index": tied.index,
+             "name": tied.name, "path": tied.path}
+            for tied in tree.tied_children()
         ],
     }
 

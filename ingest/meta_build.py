@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from nnstruct.ingest.module_tree import ModuleTree, extract_modules
+from nnstruct.ingest.module_tree import extract_modules
 from nnstruct.ingest.quiet import quiet
 from nnstruct.ingest.tasks import all_tasks
-from nnstruct.ingest.tree_graph import TreeHash, tree_hash
+from nnstruct.tree.model import ModuleTree
+from nnstruct.tree.wl import TreeHash, tree_hash
 
 REASON_MAX = 300
 

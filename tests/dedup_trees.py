@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnstruct.dedup.architectures import TreeRows
+from nnstruct.tree.model import ModuleTree
 
 
 def encoder_rows(blocks: int = 4, width: int = 16, block_class: str = "Block", heads: int = 2,
@@ -50,5 +50,13 @@ def conv_rows(stages: int = 3) -> list[dict[str, Any]]:
     return rows
 
 
-def tree(name: str, rows: list[dict[str, Any]], tied: tuple[tuple[str, str], ...] = ()) -> TreeRows:
-    return TreeRows(name, rows, tied)
+def module_tree(rows: list[dict[str, Any]], tied: tuple[tuple[str, str], ...] = ()) -> ModuleTree:
+    """The tree of ``rows``; ``tied`` adds (holder path, target path) references to modules held elsewhere."""
+    return ModuleTree.from_rows(rows, [
+        {"parent_path": holder, "target_path": target, "child_name": f"tied{i}", "child_index": 1000 + i}
+        for i, (holder, target) in enumerate(tied)])
+
+
+def tree(name: str, rows: list[dict[str, Any]], tied: tuple[tuple[str, str], ...] = ()) -> tuple[str, ModuleTree]:
+    """A stored architecture as dedup reads it: (hash, tree)."""
+    return name, module_tree(rows, tied)

@@ -7,21 +7,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnstruct.graph.model_trees import ModelTree, build_tree
+from nnstruct.graph.model_trees import StoredModel
 from nnstruct.ingest.module_tree import extract_modules
 
 
-def tree_of(module: nn.Module, model_id: str = "test/model", task: str = "test-task") -> ModelTree:
-    """The ModelTree ingest would store for ``module`` (rows from ingest's own extractor, no Neo4j)."""
+def tree_of(module: nn.Module, model_id: str = "test/model", task: str = "test-task") -> StoredModel:
+    """The stored model ingest would write for ``module`` (ingest's own extractor, no Neo4j)."""
     extracted = extract_modules(module)
-    tied = [
-        {"parent_path": edge.parent, "child_name": edge.name, "child_index": edge.index, "path": edge.path,
-         "target_path": edge.target}
-        for edge in extracted.tied
-    ]
     model = {"id": model_id, "task": task, "status": "ok", "total_params": extracted.total_params,
              "trainable_params": extracted.trainable_params, "module_count": extracted.module_count}
-    return build_tree(model, {"hash": f"hash-of-{model_id}"}, extracted.rows, tied)
+    return StoredModel(model, {"hash": f"hash-of-{model_id}"}, extracted)
 
 
 def build_on_meta(config_class: str, auto_class: str = "AutoModel", **config: Any) -> nn.Module:

@@ -1,4 +1,5 @@
-"""Module trees for hierarchy charts, rebuilt from rows of a real transformers model built on the meta device."""
+"""Hierarchy charts on a real transformers model built on the meta device: folding, depth cut, drawing, and the
+same run labels as ``nnstruct show``."""
 
 from __future__ import annotations
 
@@ -6,67 +7,58 @@ import pytest
 import torch
 from PIL import Image
 
-from nnstruct.analysis.hierarchy import (
-    build_tree,
-    collapse,
-    draw_tree,
-    shape_text,
-    tree_rows,
-    visible_depth,
-)
+from nnstruct.analysis.hierarchy import draw_tree, shape_text, tree_rows, visible_depth
+from nnstruct.graph.model_trees import StoredModel
+from nnstruct.inspection.tree_view import view_rows
+from nnstruct.tree.model import ModuleTree
 
 
 @pytest.fixture(scope="module")
-def bert_rows():
+def bert():
     from transformers import BertConfig, BertForSequenceClassification
 
     from nnstruct.ingest.module_tree import extract_modules
 
     with torch.device("meta"):
         model = BertForSequenceClassification(BertConfig(num_hidden_layers=6))
-    rows = extract_modules(model).rows
-    # as analysis/model_hierarchy returns them: child_index and subtree params under the query's names
-    return [{**row, "child_index": row["index"], "params": row["subtree_params"]} for row in rows], model
+    return extract_modules(model), model
 
 
-def test_tree_matches_named_modules(bert_rows):
-    rows, model = bert_rows
-    tree = build_tree(rows)
-    assert tree.class_name == "BertForSequenceClassification"
-    assert tree.size() == len(list(model.named_modules()))
-    assert [child.name for child in tree.children] == [name for name, _ in model.named_children()]
+def test_rows_cover_named_modules(bert):
+    tree, model = bert
+    rows = tree_rows(tree.root, depth_limit=100)
+    assert rows[0].label == "BertForSequenceClassification"
+    # folded rows count each block once: the hidden counts plus rows times repeats give back every module
+    assert len(rows) < len(list(model.named_modules()))
 
 
-def test_identical_layers_collapse_into_one_repeated_node(bert_rows):
-    rows, model = bert_rows
-    collapsed = collapse(build_tree(rows))
-    layer_list = collapsed.children[0].children[1].children[0]  # bert.encoder.layer
-    assert layer_list.class_name == "ModuleList"
-    [layers] = layer_list.children
-    assert (layers.class_name, layers.repeat, layers.label_name) == ("BertLayer", 6, "0-5")
-    # collapsing keeps the module count: 6 x one layer's modules
-    assert collapsed.size() == len(list(model.named_modules()))
+def test_identical_layers_fold_into_one_row_labelled_as_show_labels_it(bert):
+    tree, _ = bert
+    rows = tree_rows(tree.root, depth_limit=4)
+    [layers] = [row for row in rows if row.class_name == "BertLayer"]
+    assert (layers.name, layers.label, layers.repeat) == ("{0..5}", "BertLayer x6", 6)
+    shown = view_rows(StoredModel({"id": "bert"}, {}, tree), max_depth=4)
+    [show_row] = [row for row in shown if row.kind == "repeat" and row.class_path.endswith("BertLayer")]
+    # one fold rule, one label format: `show` prints the same run name and label as the chart
+    assert show_row.path.endswith("." + layers.name)
+    assert show_row.label.startswith(layers.label + ":")
 
 
-def test_different_shapes_do_not_collapse():
+def test_different_shapes_do_not_fold():
     rows = [
-        {"path": "", "name": "", "parent": None, "class_name": "Net", "child_index": None},
-        {"path": "0", "name": "0", "parent": "", "class_name": "Linear", "child_index": 0,
-         "in_features": 4, "out_features": 8},
-        {"path": "1", "name": "1", "parent": "", "class_name": "Linear", "child_index": 1,
-         "in_features": 4, "out_features": 8},
-        {"path": "2", "name": "2", "parent": "", "class_name": "Linear", "child_index": 2,
-         "in_features": 8, "out_features": 2},
+        {"path": "", "class_name": "Net"},
+        {"path": "0", "class_name": "Linear", "index": 0, "in_features": 4, "out_features": 8},
+        {"path": "1", "class_name": "Linear", "index": 1, "in_features": 4, "out_features": 8},
+        {"path": "2", "class_name": "Linear", "index": 2, "in_features": 8, "out_features": 2},
     ]
-    children = collapse(build_tree(rows)).children
-    assert [(c.label_name, c.repeat, c.shape) for c in children] == [("0-1", 2, "(4→8)"), ("2", 1, "(8→2)")]
+    shown = tree_rows(ModuleTree.from_rows(rows).root, depth_limit=1)[1:]
+    assert [(row.name, row.repeat, row.shape) for row in shown] == [("{0..1}", 2, "(4→8)"), ("2", 1, "(8→2)")]
 
 
-def test_readable_depth_and_hidden_counts(bert_rows):
-    rows, _ = bert_rows
-    collapsed = collapse(build_tree(rows))
-    assert visible_depth(collapsed, max_rows=10) < visible_depth(collapsed, max_rows=1000)
-    shown = tree_rows(collapsed, 2)
+def test_readable_depth_and_hidden_counts(bert):
+    tree, _ = bert
+    assert visible_depth(tree.root, max_rows=10) < visible_depth(tree.root, max_rows=1000)
+    shown = tree_rows(tree.root, 2)
     assert max(row.depth for row in shown) == 2
     encoder = next(row for row in shown if row.class_name == "BertEncoder")
     assert encoder.hidden > 0
@@ -81,15 +73,10 @@ def test_shape_text():
     assert shape_text({}) == ""
 
 
-def test_drawn_tree_is_an_image(bert_rows, tmp_path):
-    rows, _ = bert_rows
+def test_drawn_tree_is_an_image(bert, tmp_path):
+    tree, _ = bert
     target = tmp_path / "bert.png"
-    depth = draw_tree(build_tree(rows), "bert", target)
+    depth = draw_tree(tree.root, "bert", target)
     assert depth >= 3
     with Image.open(target) as image:
         assert image.size[0] > 500 and image.size[1] > 500
-
-
-def test_rows_without_root_are_refused():
-    with pytest.raises(ValueError, match="no root module"):
-        build_tree([{"path": "a", "name": "a", "parent": "", "class_name": "X"}])

@@ -10,25 +10,33 @@ import pytest
 
 from nnstruct.dedup.architectures import compute_features, label_architectures
 from nnstruct.dedup.families import family_name, label_families
-from nnstruct.dedup.labels import class_label, class_shape_label
 from nnstruct.dedup.models import ModelRow
 from nnstruct.dedup.runner import DedupInputError, validate
 from nnstruct.dedup.similarity_index import bag_matrix, cosine, exhaustive_pairs, similar_pairs
-from nnstruct.dedup.wl_features import WlSettings, networkx_hashes, rows_with_parents, tree_shape, wl_hashes
 from nnstruct.errors import NnstructError
-from nnstruct.ingest.tree_graph import class_label as ingest_class_label
-from nnstruct.ingest.tree_graph import to_digraph, tree_hash
-from tests.dedup_trees import conv_rows, encoder_rows, tree
+from nnstruct.tree.model import ModuleTree
+from nnstruct.tree.wl import (
+    WlSettings,
+    class_label,
+    class_shape_label,
+    networkx_hashes,
+    structural_label,
+    to_digraph,
+    tree_hash,
+    tree_shape,
+    wl_hashes,
+)
+from tests.dedup_trees import conv_rows, encoder_rows, module_tree, tree
 
 SETTINGS = WlSettings()
 
 
 def _ours(rows, label, tied=()):
-    return wl_hashes([label(row) for row in rows], tree_shape([row["path"] for row in rows], tied), SETTINGS)
+    return wl_hashes(module_tree(rows, tied), label, SETTINGS)
 
 
 def _reference(rows, label, tied=()):
-    return networkx_hashes(to_digraph(rows_with_parents(rows), label, tied=tied), SETTINGS)
+    return networkx_hashes(to_digraph(module_tree(rows, tied), label), SETTINGS)
 
 
 @pytest.mark.parametrize("label", [class_label, class_shape_label])
@@ -49,9 +57,9 @@ def test_fast_pass_equals_networkx_with_tied_modules() -> None:
     assert ours.exact_hash != _ours(rows, class_label).exact_hash
 
 
-def test_class_hash_is_ingest_tree_hash_with_class_labels() -> None:
-    rows = rows_with_parents(encoder_rows())
-    assert _ours(rows, class_label).exact_hash == tree_hash(rows, ingest_class_label).hash
+def test_class_hash_is_tree_hash_with_class_labels() -> None:
+    rows = encoder_rows()
+    assert _ours(rows, class_label).exact_hash == tree_hash(module_tree(rows), "class").hash
 
 
 def test_fast_pass_equals_networkx_on_real_transformers_trees() -> None:
@@ -65,22 +73,24 @@ def test_fast_pass_equals_networkx_on_real_transformers_trees() -> None:
         with torch.device("meta"):
             model = transformers.AutoModel.from_config(config)
         extracted = extract_modules(model)
-        tied = [(edge.parent, edge.target) for edge in extracted.tied]
-        for label in (class_label, class_shape_label):
-            ours, reference = _ours(extracted.rows, label, tied), _reference(extracted.rows, label, tied)
+        for label in (structural_label, class_label, class_shape_label):
+            ours = wl_hashes(extracted, label, SETTINGS)
+            reference = networkx_hashes(to_digraph(extracted, label), SETTINGS)
             assert (ours.exact_hash, ours.bag) == (reference.exact_hash, reference.bag), type(model).__name__
+        # the Architecture hash ingest stores is networkx's graph hash over structural labels
+        assert tree_hash(extracted).hash == networkx_hashes(to_digraph(extracted)).exact_hash
 
 
-def test_tree_shape_rejects_broken_trees() -> None:
+def test_broken_trees_are_refused() -> None:
     with pytest.raises(NnstructError, match="no root"):
-        tree_shape(["a"])
+        ModuleTree.from_rows([{"path": "a"}])
     with pytest.raises(NnstructError, match="no parent"):
-        tree_shape(["", "a.b"])
+        ModuleTree.from_rows([{"path": ""}, {"path": "a.b"}])
 
 
 def test_depth_sets_hash_iterations() -> None:
-    assert tree_shape(["", "a", "a.b", "a.b.c"]).hash_iterations == 3
-    assert tree_shape([""]).hash_iterations == 1
+    assert tree_shape(module_tree([{"path": p} for p in ("", "a", "a.b", "a.b.c")])).hash_iterations == 3
+    assert tree_shape(module_tree([{"path": ""}])).hash_iterations == 1
 
 
 def _random_bags(seed: int = 7, families: int = 12, members: int = 15) -> list[Counter[str]]:
@@ -156,8 +166,8 @@ def _population():
         tree("renamed", encoder_rows(blocks=12, width=64, block_class="OtherBlock")),
         tree("cnn", conv_rows()),
     ]
-    models = [ModelRow(f"m{i}-{t.hash}", "text-classification", "ok", i, arch_hash=t.hash)
-              for i, t in enumerate(trees)]
+    models = [ModelRow(f"m{i}-{name}", "text-classification", "ok", i, arch_hash=name)
+              for i, (name, _) in enumerate(trees)]
     models.append(ModelRow("popular-bert12", "text-classification", "ok", 10**6, arch_hash="bert12"))
     models.append(ModelRow("broken", "text-classification", "failed", 10**7))
     return trees, models

@@ -10,10 +10,11 @@ import networkx as nx
 import pytest
 from torch import nn
 
-from nnstruct.analysis import export
-from nnstruct.analysis.tree_diff import change_line, diff_trees
-from nnstruct.analysis.tree_view import Signatures, fold, names_label, totals, view_rows
-from nnstruct.graph.model_trees import build_tree, close_matches
+from nnstruct.graph.model_trees import close_matches, stored_model
+from nnstruct.inspection import export
+from nnstruct.inspection.tree_diff import change_line, diff_trees
+from nnstruct.inspection.tree_view import totals, view_rows
+from nnstruct.tree.fold import Signatures, fold, names_label
 
 from .inspect_fixtures import build_on_meta, tree_of
 
@@ -171,7 +172,7 @@ def test_build_tree_rejects_rows_without_root() -> None:
     from nnstruct.errors import NnstructError
 
     with pytest.raises(NnstructError):
-        build_tree({"id": "x"}, {}, [{"path": "a", "parent_path": ""}])
+        stored_model({"id": "x"}, {}, [{"path": "a", "parent_path": ""}])
 
 
 def test_close_matches() -> None:

@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 from nnstruct.ingest.module_tree import extract_modules
-from nnstruct.ingest.tree_graph import class_label, to_digraph, tree_hash
+from nnstruct.tree.model import ModuleTree
+from nnstruct.tree.wl import class_label, to_digraph, tree_hash
 
 
 class Block(nn.Module):
@@ -31,16 +32,18 @@ class Tied(nn.Module):
 
 
 def _rows(model: nn.Module) -> dict[str, dict]:
-    return {row["path"]: row for row in extract_modules(model).rows}
+    """Every module's stored properties plus its parent's path, by path."""
+    return {node.path: node.record() | {"parent": node.parent.path if node.parent else None}
+            for node in extract_modules(model)}
 
 
 def test_rows_follow_named_modules() -> None:
     model = Tied()
     tree = extract_modules(model)
-    assert [row["path"] for row in tree.rows] == [path for path, _ in model.named_modules()]
-    root = tree.rows[0]
-    assert (root["path"], root["name"], root["parent"], root["depth"], root["is_leaf"]) == ("", "", None, 0, False)
+    assert list(tree.nodes) == [path for path, _ in model.named_modules()]
     rows = _rows(model)
+    root = rows[""]
+    assert (root["path"], root["name"], root["parent"], root["depth"], root["is_leaf"]) == ("", "", None, 0, False)
     assert rows["blocks.1.norm"]["parent"] == "blocks.1"
     assert rows["blocks.1.norm"]["depth"] == 3
     siblings = ("blocks.0.proj", "blocks.0.norm", "blocks.0.act", "blocks.0.drop")
@@ -50,16 +53,16 @@ def test_rows_follow_named_modules() -> None:
 
 def test_tied_module_is_an_edge_not_a_row() -> None:
     tree = extract_modules(Tied())
-    assert "head" not in {row["path"] for row in tree.rows}
-    (edge,) = tree.tied
-    assert (edge.parent, edge.name, edge.path, edge.target, edge.index) == ("", "head", "head", "embed", 3)
+    assert "head" not in tree.nodes
+    (edge,) = tree.tied_children()
+    assert (edge.holder.path, edge.name, edge.path, edge.target.path, edge.index) == ("", "head", "head", "embed", 3)
 
 
 def test_parameters_counted_by_tensor_identity() -> None:
     model = Tied()
     tree = extract_modules(model)
     assert tree.total_params == sum(p.numel() for p in model.parameters())
-    assert tree.rows[0]["subtree_params"] == tree.total_params
+    assert tree.root.subtree_params == tree.total_params
     rows = _rows(model)
     assert rows["blocks.0"]["subtree_params"] == sum(p.numel() for p in model.blocks[0].parameters())
     assert rows["embed"]["own_params"] == 40
@@ -70,7 +73,7 @@ def test_parameters_shared_between_modules_count_once() -> None:
     model[1].weight = model[0].weight
     tree = extract_modules(model)
     assert tree.total_params == 16 + 4 + 4
-    assert tree.rows[0]["subtree_params"] == tree.total_params
+    assert tree.root.subtree_params == tree.total_params
 
 
 def test_frozen_parameters_are_not_trainable() -> None:
@@ -99,8 +102,22 @@ def test_meta_device_trees_match_cpu_trees() -> None:
     cpu = extract_modules(Tied())
     with torch.device("meta"):
         meta = extract_modules(Tied())
-    assert cpu.rows == meta.rows
+    assert cpu.records() == meta.records()
     assert tree_hash(cpu) == tree_hash(meta)
+
+
+def test_trees_survive_pickling() -> None:
+    """Build workers send trees to the writer by pickle (a compact form): nothing may change on the way."""
+    import pickle
+
+    tree = extract_modules(Tied())
+    copy = pickle.loads(pickle.dumps(tree))
+    assert copy.records() == tree.records()
+    assert [(t.holder.path, t.name, t.index, t.path, t.target.path) for t in copy.tied_children()] == \
+        [(t.holder.path, t.name, t.index, t.path, t.target.path) for t in tree.tied_children()]
+    assert (copy.total_params, copy.trainable_params) == (tree.total_params, tree.trainable_params)
+    assert copy.layer_types() == tree.layer_types()
+    assert tree_hash(copy) == tree_hash(tree)
 
 
 def test_hash_sees_sizes_names_and_classes() -> None:
@@ -112,7 +129,7 @@ def test_hash_sees_sizes_names_and_classes() -> None:
     assert tree_hash(extract_modules(renamed)).hash != base
     # class-only labels ignore sizes
     small, large = extract_modules(Block(4)), extract_modules(Block(8))
-    assert tree_hash(small, class_label).hash == tree_hash(large, class_label).hash
+    assert tree_hash(small, "class").hash == tree_hash(large, "class").hash
 
 
 def test_hash_covers_the_whole_depth() -> None:
@@ -125,15 +142,16 @@ def test_hash_covers_the_whole_depth() -> None:
     assert a.wl_labels == "structural" and a.networkx_version
 
 
-def test_digraph_from_plain_rows() -> None:
+def test_digraph_from_stored_rows() -> None:
     rows = [
-        {"path": "", "parent": None, "class_name": "Root"},
-        {"path": "a", "parent": "", "class_name": "Linear"},
-        {"path": "b", "parent": "", "class_name": "Linear"},
+        {"path": "", "class_name": "Root"},
+        {"path": "a", "class_name": "Linear"},
+        {"path": "b", "class_name": "Linear"},
     ]
-    graph = to_digraph(rows, class_label)
+    tree = ModuleTree.from_rows(rows)
+    graph = to_digraph(tree, class_label)
     assert sorted(graph.edges) == [("", "a"), ("", "b")]
-    assert tree_hash(rows, class_label).wl_labels == "class"
+    assert tree_hash(tree, "class").wl_labels == "class"
 
 
 @pytest.mark.parametrize(

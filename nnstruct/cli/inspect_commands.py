@@ -16,7 +16,7 @@ from nnstruct.errors import NnstructError
 
 if TYPE_CHECKING:
     from nnstruct.graph.connection import Graph
-    from nnstruct.graph.model_trees import ModelTree
+    from nnstruct.graph.model_trees import StoredModel
 
 
 def _print_unwrapped(renderable: Any) -> None:
@@ -33,7 +33,7 @@ def _print_unwrapped(renderable: Any) -> None:
     Console(width=max(width, 80), soft_wrap=False, highlight=False).print(renderable)
 
 
-def _read_trees(graph: Graph, model_ids: tuple[str, ...] | list[str]) -> list[ModelTree]:
+def _read_trees(graph: Graph, model_ids: tuple[str, ...] | list[str]) -> list[StoredModel]:
     from nnstruct.graph.model_trees import read_model_tree
 
     return [read_model_tree(graph, model_id) for model_id in model_ids]
@@ -58,15 +58,15 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **fla
       nnstruct show transformers/bert/text-classification --depth 3
       nnstruct show transformers/bert/text-classification --no-fold
     """
-    from nnstruct.analysis.tree_view import render
     from nnstruct.graph.connection import connect
+    from nnstruct.inspection.tree_view import render
 
     with connect(settings_from(ctx, **flags)) as graph:
         tree = _read_trees(graph, [model_id])[0]
     _print_unwrapped(render(tree, max_depth=depth, folded=fold))
 
 
-def wl_similarity(graph: Graph, a: ModelTree, b: ModelTree) -> tuple[float | None, str, dict[str, float]]:
+def wl_similarity(graph: Graph, a: StoredModel, b: StoredModel) -> tuple[float | None, str, dict[str, float]]:
     """Weisfeiler-Lehman similarity of the two stored architectures, from dedup (the one place diff asks).
 
     Returns the headline score (class labels, what architecture dedup clusters on), a note, and the score per
@@ -104,8 +104,8 @@ def diff(ctx: click.Context, model_a: str, model_b: str, fmt: str, **flags: Any)
       nnstruct diff transformers/bert/text-classification transformers/roberta/text-classification
       nnstruct diff transformers/bert/fill-mask transformers/gpt2/text-generation --format json
     """
-    from nnstruct.analysis.tree_diff import diff_trees, render
     from nnstruct.graph.connection import connect
+    from nnstruct.inspection.tree_diff import diff_trees, render
 
     with connect(settings_from(ctx, **flags)) as graph:
         tree_a, tree_b = _read_trees(graph, [model_a, model_b])
@@ -118,7 +118,7 @@ def diff(ctx: click.Context, model_a: str, model_b: str, fmt: str, **flags: Any)
 
 
 def _export_help() -> str:
-    from nnstruct.analysis.export import COLUMNS
+    from nnstruct.inspection.export import COLUMNS
 
     width = max(len(name) for name in COLUMNS)
     columns = "\n".join(f"  {name:<{width}}  {meaning}" for name, meaning in COLUMNS.items())
@@ -160,8 +160,8 @@ def _as_folder(output_given: str | None, fmt: str, count: int) -> bool:
     return fmt == "graphml" and count > 1
 
 
-def _write(trees: list[ModelTree], fmt: str, stream: Any) -> int:
-    from nnstruct.analysis import export
+def _write(trees: list[StoredModel], fmt: str, stream: Any) -> int:
+    from nnstruct.inspection import export
 
     if fmt == "csv":
         return export.write_csv(trees, stream)
@@ -188,8 +188,8 @@ def _open(path: Path, fmt: str) -> Any:
 @click.pass_context
 def export_command(ctx: click.Context, model_ids: tuple[str, ...], fmt: str, output_given: str | None,
                    **flags: Any) -> None:
-    from nnstruct.analysis.export import file_stem
     from nnstruct.graph.connection import connect
+    from nnstruct.inspection.export import file_stem
 
     ids = list(dict.fromkeys(model_ids))
     output_path = Path(output_given).expanduser() if output_given else None

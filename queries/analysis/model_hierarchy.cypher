@@ -1,5 +1,5 @@
 // title: Module hierarchy of a model
-// answers: What does a model's module tree look like? One row per module with its parent, for the models in $models, or when null one typical model per task (most downloaded, then from the largest architecture cluster, then by id).
+// answers: What does a model's module tree look like? One row per module (every stored property) with its parent, for the models in $models, or when null one typical model per task (most downloaded, then from the largest architecture cluster, then by id).
 // params: {view: 'none', tasks: null, models: null}
 // render: tree facet=model dir=hierarchy title="{model}: module tree (repeated blocks collapsed)"
 
@@ -16,11 +16,5 @@ UNWIND chosen AS pick
 WITH t.name AS task, pick.m AS m, pick.a AS a
 MATCH (mod:Module {arch_hash: a.hash})
 OPTIONAL MATCH (parent:Module)-[c:CHILD]->(mod)
-RETURN m.id AS model, task, mod.path AS path, parent.path AS parent, mod.name AS name,
-       mod.class_name AS class_name, mod.depth AS depth, c.index AS child_index, mod.subtree_params AS params,
-       mod.in_features AS in_features, mod.out_features AS out_features, mod.in_channels AS in_channels,
-       mod.out_channels AS out_channels, mod.kernel_size AS kernel_size, mod.stride AS stride,
-       mod.num_embeddings AS num_embeddings, mod.embedding_dim AS embedding_dim,
-       mod.normalized_shape AS normalized_shape, mod.num_features AS num_features, mod.num_heads AS num_heads,
-       mod.p AS p
-ORDER BY task, model, depth, parent, child_index;
+RETURN m.id AS model, task, mod {.*} AS module, parent.path AS parent_path, c.index AS child_index
+ORDER BY task, model, module.depth, parent_path, child_index;

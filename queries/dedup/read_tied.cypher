@@ -3,5 +3,6 @@
 // params: {hashes: []}
 
 UNWIND $hashes AS hash
-MATCH (holder:Module {arch_hash: hash})-[:TIED_CHILD]->(target:Module)
-RETURN hash, holder.path AS holder, target.path AS target
+MATCH (holder:Module {arch_hash: hash})-[t:TIED_CHILD]->(target:Module)
+RETURN hash, holder.path AS parent_path, t.name AS child_name, t.index AS child_index, t.path AS path,
+       target.path AS target_path

@@ -1,6 +1,6 @@
 """Structural diff of two module trees, with repeated blocks aligned.
 
-Both trees are folded first (``tree_view.fold``: runs of identical consecutive siblings become one block), then
+Both trees are folded first (``nnstruct.tree.fold``: runs of identical consecutive siblings become one block), then
 aligned parent by parent on child names, so BERT with 12 layers against BERT with 6 reads as one line,
 ``bert.encoder.layer: BertLayer x12 -> x6 (6 removed: 6..11)``, not as six removed subtrees. Inside an aligned
 block the first member of each side stands for all of them (they are identical by construction), and paths
@@ -17,8 +17,9 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
-from nnstruct.analysis.tree_view import Repeat, Signatures, Slot, fold, names_label
-from nnstruct.graph.model_trees import ModelTree, TiedChild, TreeNode
+from nnstruct.graph.model_trees import StoredModel
+from nnstruct.tree.fold import Run, Signatures, Slot, fold, names_label
+from nnstruct.tree.model import ModuleNode, TiedChild
 
 
 @dataclass
@@ -53,8 +54,8 @@ class Change:
 
 @dataclass
 class TreeDiff:
-    a: ModelTree
-    b: ModelTree
+    a: StoredModel
+    b: StoredModel
     changes: list[Change]
     similarity: float | None = None  # WL score (dedup's, class labels); None when not computed
     similarity_note: str = ""
@@ -71,7 +72,7 @@ class TreeDiff:
         return not self.changes
 
     def to_json(self) -> dict[str, Any]:
-        def model(tree: ModelTree) -> dict[str, Any]:
+        def model(tree: StoredModel) -> dict[str, Any]:
             return {
                 "id": tree.model_id,
                 "task": tree.model.get("task"),
@@ -91,9 +92,9 @@ class TreeDiff:
         }
 
 
-def _side(repeat_or_node: Repeat | TreeNode, names: list[str] | None = None) -> Side:
-    node = repeat_or_node.first if isinstance(repeat_or_node, Repeat) else repeat_or_node
-    names = names if names is not None else (repeat_or_node.names if isinstance(repeat_or_node, Repeat) else
+def _side(repeat_or_node: Run | ModuleNode, names: list[str] | None = None) -> Side:
+    node = repeat_or_node.first if isinstance(repeat_or_node, Run) else repeat_or_node
+    names = names if names is not None else (repeat_or_node.names if isinstance(repeat_or_node, Run) else
                                              [node.name])
     return Side(node.class_name, node.class_path, len(names), names, node.subtree_params, node.module_count())
 
@@ -113,7 +114,7 @@ class _Differ:
         self.changes: list[Change] = []
 
     # -- one aligned pair ---------------------------------------------------------------------------------
-    def pair(self, a: TreeNode, b: TreeNode, path: str, count_a: int = 1, count_b: int = 1,
+    def pair(self, a: ModuleNode, b: ModuleNode, path: str, count_a: int = 1, count_b: int = 1,
              names_a: list[str] | None = None, names_b: list[str] | None = None, path_b: str | None = None,
              inner: str | None = None) -> None:
         """Compare ``a`` with ``b`` (each standing for ``count`` identical siblings), then their children, whose
@@ -143,12 +144,12 @@ class _Differ:
             self.children(a, b, inner if inner is not None else path, path_b)
 
     # -- the children of an aligned pair ------------------------------------------------------------------
-    def children(self, a: TreeNode, b: TreeNode, path: str, path_b: str | None) -> None:
+    def children(self, a: ModuleNode, b: ModuleNode, path: str, path_b: str | None) -> None:
         """Align the children of an aligned pair; report in A's order, B-only children last."""
         slots_a, slots_b = fold(a, self.signatures), fold(b, self.signatures)
         prefix_a = "" if path == "(root)" else path
         prefix_b = prefix_a if path_b is None else path_b
-        whole = all(len(slots) == 1 and isinstance(slots[0], Repeat) and slots[0].count > 1
+        whole = all(len(slots) == 1 and isinstance(slots[0], Run) and slots[0].count > 1
                     for slots in (slots_a, slots_b))
         by_name_b = {name: j for j, slot in enumerate(slots_b) for name in _names(slot)}
         groups = _components(slots_a, slots_b, by_name_b)
@@ -164,7 +165,7 @@ class _Differ:
                 self.component([slots_a[k] for k in group_a], [slots_b[k] for k in group_b], prefix_a, whole)
             elif i in renamed:
                 ra, rb = slot, slots_b[renamed[i]]
-                assert isinstance(ra, Repeat) and isinstance(rb, Repeat)
+                assert isinstance(ra, Run) and isinstance(rb, Run)
                 self.pair(ra.first, rb.first, _join(prefix_a, names_label(ra.names)), ra.count, rb.count, ra.names,
                           rb.names, path_b=_join(prefix_b, names_label(rb.names)))
             elif i not in in_group_a:
@@ -210,12 +211,12 @@ class _Differ:
                     continue
                 self.pair(sa.first, sb.first, _join(prefix, names_label(shared)), len(shared), len(shared),
                           shared, shared)
-            if missing and isinstance(sa, Repeat):
-                self.changes.append(_added_or_removed("removed", Repeat(_members(sa, missing)), prefix))
+            if missing and isinstance(sa, Run):
+                self.changes.append(_added_or_removed("removed", Run(_members(sa, missing)), prefix))
         for sb in group_b:
             extra = [name for name in _names(sb) if name not in seen_b]
-            if extra and isinstance(sb, Repeat):
-                self.changes.append(_added_or_removed("added", Repeat(_members(sb, extra)), prefix))
+            if extra and isinstance(sb, Run):
+                self.changes.append(_added_or_removed("added", Run(_members(sb, extra)), prefix))
 
     def tied_pair(self, sa: Slot, sb: Slot, prefix: str) -> None:
         target_a = sa.target.path if isinstance(sa, TiedChild) else None
@@ -231,8 +232,8 @@ class _Differ:
     def renames(self, slots_a: list[Slot], slots_b: list[Slot], left_a: list[int],
                 left_b: list[int]) -> Iterator[tuple[int, int]]:
         """Unmatched siblings that are the same subtree (or at least the same class) under another name."""
-        free_a = [i for i in left_a if isinstance(slots_a[i], Repeat)]
-        free_b = [j for j in left_b if isinstance(slots_b[j], Repeat)]
+        free_a = [i for i in left_a if isinstance(slots_a[i], Run)]
+        free_b = [j for j in left_b if isinstance(slots_b[j], Run)]
         for same in (self._same_structure, self._same_class):
             for i in list(free_a):
                 j = next((j for j in free_b if same(slots_a[i], slots_b[j])), None)
@@ -242,12 +243,12 @@ class _Differ:
                     yield i, j
 
     def _same_structure(self, a: Slot, b: Slot) -> bool:
-        assert isinstance(a, Repeat) and isinstance(b, Repeat)
+        assert isinstance(a, Run) and isinstance(b, Run)
         return self.signatures.of(a.first) == self.signatures.of(b.first)
 
     @staticmethod
     def _same_class(a: Slot, b: Slot) -> bool:
-        assert isinstance(a, Repeat) and isinstance(b, Repeat)
+        assert isinstance(a, Run) and isinstance(b, Run)
         return a.first.class_path == b.first.class_path
 
 
@@ -255,7 +256,7 @@ def _names(slot: Slot) -> list[str]:
     return [slot.name] if isinstance(slot, TiedChild) else slot.names
 
 
-def _members(repeat: Repeat, names: list[str]) -> list[TreeNode]:
+def _members(repeat: Run, names: list[str]) -> list[ModuleNode]:
     wanted = set(names)
     return [node for node in repeat.nodes if node.name in wanted]
 
@@ -298,7 +299,7 @@ def _components(
     return [group for group in groups.values() if group[0] and group[1]]
 
 
-def diff_trees(a: ModelTree, b: ModelTree) -> TreeDiff:
+def diff_trees(a: StoredModel, b: StoredModel) -> TreeDiff:
     """Every structural difference between two stored trees, repeated blocks aligned."""
     differ = _Differ()
     differ.pair(a.root, b.root, "(root)")

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterable
 from typing import IO, Any
 
-from nnstruct.graph.model_trees import ModelTree, TreeNode
-from nnstruct.graph.module_schema import STRUCTURAL_ATTRIBUTES
+from nnstruct.graph.model_trees import StoredModel
+from nnstruct.tree.fields import STRUCTURAL_ATTRIBUTES
+from nnstruct.tree.model import ModuleNode
 
 # Column -> meaning; the export command's --help prints this table, so keep it in step with module_rows().
 COLUMNS: dict[str, str] = {
@@ -36,7 +37,7 @@ COLUMNS: dict[str, str] = {
 }
 
 
-def _tied_paths(tree: ModelTree) -> dict[int, list[str]]:
+def _tied_paths(tree: StoredModel) -> dict[int, list[str]]:
     holders: dict[int, list[str]] = {}
     for node in tree.root.walk():  # named_modules() order
         for tied in node.tied:
@@ -44,7 +45,7 @@ def _tied_paths(tree: ModelTree) -> dict[int, list[str]]:
     return holders
 
 
-def module_rows(tree: ModelTree) -> list[dict[str, Any]]:
+def module_rows(tree: StoredModel) -> list[dict[str, Any]]:
     """One row per module, in ``named_modules()`` order, with the columns of :data:`COLUMNS`."""
     tied = _tied_paths(tree)
     rows = []
@@ -81,7 +82,7 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def write_csv(trees: Iterable[ModelTree], stream: IO[str]) -> int:
+def write_csv(trees: Iterable[StoredModel], stream: IO[str]) -> int:
     """All trees' rows into one CSV (the ``model_id`` column tells them apart); returns the row count."""
     writer = csv.DictWriter(stream, fieldnames=list(COLUMNS), lineterminator="\n")
     writer.writeheader()
@@ -93,7 +94,7 @@ def write_csv(trees: Iterable[ModelTree], stream: IO[str]) -> int:
     return count
 
 
-def model_summary(tree: ModelTree) -> dict[str, Any]:
+def model_summary(tree: StoredModel) -> dict[str, Any]:
     keys = ("id", "task", "source", "status", "model_type", "class_name", "total_params", "trainable_params",
             "module_count", "max_depth", "arch_hash", "torch_version", "transformers_version", "ingested_at")
     return {key: _plain(tree.model.get(key)) for key in keys if tree.model.get(key) is not None}
@@ -109,7 +110,7 @@ def _plain(value: Any) -> Any:
     return iso() if callable(iso) else str(value)
 
 
-def to_json(trees: Iterable[ModelTree]) -> dict[str, Any]:
+def to_json(trees: Iterable[StoredModel]) -> dict[str, Any]:
     """``{"columns": {...}, "models": [{"model": {...}, "modules": [rows]}]}``."""
     return {
         "columns": COLUMNS,
@@ -121,7 +122,7 @@ def to_json(trees: Iterable[ModelTree]) -> dict[str, Any]:
     }
 
 
-def write_json(trees: Iterable[ModelTree], stream: IO[str]) -> int:
+def write_json(trees: Iterable[StoredModel], stream: IO[str]) -> int:
     payload = to_json(trees)
     json.dump(payload, stream, indent=2)
     stream.write("\n")
@@ -131,7 +132,7 @@ def write_json(trees: Iterable[ModelTree], stream: IO[str]) -> int:
 ROOT_NODE_ID = "(root)"  # GraphML ids must not be empty; the node's `path` attribute keeps the exact ''
 
 
-def node_id(node: TreeNode) -> str:
+def node_id(node: ModuleNode) -> str:
     return node.path or ROOT_NODE_ID
 
 
@@ -141,7 +142,7 @@ def _graphml_value(value: Any) -> Any:
     return value
 
 
-def to_networkx(tree: ModelTree) -> Any:
+def to_networkx(tree: StoredModel) -> Any:
     """The tree as a ``networkx.DiGraph``: a node per module (id = path), ``kind=child`` edges parent -> child
     and ``kind=tied`` edges from a second holder to the shared module."""
     import networkx as nx
@@ -169,7 +170,7 @@ def to_networkx(tree: ModelTree) -> Any:
     return graph
 
 
-def write_graphml(tree: ModelTree, target: Any) -> int:
+def write_graphml(tree: StoredModel, target: Any) -> int:
     """Write one tree as GraphML to a path or binary stream; returns the node count."""
     import networkx as nx
 

@@ -1,97 +1,19 @@
-"""Folding repeated blocks of a module tree, and the torchinfo-style table ``nnstruct show`` prints.
-
-Folding: consecutive siblings whose subtrees are structurally identical (same classes, structural attributes,
-parameter counts and child names all the way down; their own names aside) are shown once with a count, e.g.
-twelve ``BertLayer`` under ``encoder.layer`` become one row ``BertLayer x12``. ``tree_diff`` aligns folded
-blocks the same way.
+"""The torchinfo-style table ``nnstruct show`` prints, repeated blocks folded by ``nnstruct.tree.fold``: twelve
+``BertLayer`` under ``encoder.layer`` become one row ``BertLayer x12`` at ``encoder.layer.{0..11}``.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from nnstruct.graph.model_trees import ModelTree, TiedChild, TreeNode
-
-
-@dataclass(eq=False)
-class Repeat:
-    """A run of consecutive, structurally identical siblings (one node when nothing repeats)."""
-
-    nodes: list[TreeNode]
-
-    @property
-    def first(self) -> TreeNode:
-        return self.nodes[0]
-
-    @property
-    def count(self) -> int:
-        return len(self.nodes)
-
-    @property
-    def names(self) -> list[str]:
-        return [node.name for node in self.nodes]
-
-    @property
-    def path(self) -> str:
-        """``encoder.layer.{0..11}`` for a folded run, the module's own path otherwise."""
-        parent = self.first.parent.path if self.first.parent is not None else ""
-        label = names_label(self.names)
-        return f"{parent}.{label}" if parent else label
-
-
-Slot = Repeat | TiedChild
-
-
-class Signatures:
-    """Structural fingerprints of subtrees, computed once per node."""
-
-    def __init__(self) -> None:
-        self._cache: dict[int, str] = {}
-
-    def of(self, node: TreeNode) -> str:
-        key = id(node)
-        if key not in self._cache:
-            parts: list[Any] = [node.class_path, sorted((k, repr(v)) for k, v in node.attrs.items()), node.own_params]
-            for slot in node.slots():
-                if isinstance(slot, TiedChild):
-                    parts.append(("tied", slot.name, slot.target.class_path))
-                else:
-                    parts.append((slot.name, self.of(slot)))
-            self._cache[key] = hashlib.sha1(repr(parts).encode()).hexdigest()
-        return self._cache[key]
-
-
-def fold(node: TreeNode, signatures: Signatures, enabled: bool = True) -> list[Slot]:
-    """The node's children in order, runs of identical consecutive siblings merged into one :class:`Repeat`."""
-    slots: list[Slot] = []
-    for item in node.slots():
-        if isinstance(item, TiedChild):
-            slots.append(item)
-            continue
-        last = slots[-1] if slots else None
-        if enabled and isinstance(last, Repeat) and signatures.of(last.first) == signatures.of(item):
-            last.nodes.append(item)
-        else:
-            slots.append(Repeat([item]))
-    return slots
-
-
-def names_label(names: list[str]) -> str:
-    """``0..11`` style for a run of consecutive integers, ``{query,key,value}`` otherwise; the name when alone."""
-    if len(names) == 1:
-        return names[0]
-    if all(n.isdigit() for n in names):
-        numbers = [int(n) for n in names]
-        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
-            return f"{{{numbers[0]}..{numbers[-1]}}}"
-    return "{" + ",".join(names) + "}"
+from nnstruct.graph.model_trees import StoredModel
+from nnstruct.tree.fold import Signatures, fold
+from nnstruct.tree.model import ModuleNode, TiedChild
 
 
 def short_class_path(class_path: str) -> str:
@@ -128,7 +50,7 @@ def _params(value: int, each: bool = False) -> str:
     return f"{value:,} each" if each else f"{value:,}"
 
 
-def view_rows(tree: ModelTree, max_depth: int | None = None, folded: bool = True) -> list[ViewRow]:
+def view_rows(tree: StoredModel, max_depth: int | None = None, folded: bool = True) -> list[ViewRow]:
     """The rows of the tree view, pre-order, down to ``max_depth`` (root = 0)."""
     signatures = Signatures()
     shared = {id(tied.target) for node in tree.nodes.values() for tied in node.tied}
@@ -136,7 +58,7 @@ def view_rows(tree: ModelTree, max_depth: int | None = None, folded: bool = True
     rows = [ViewRow("", root.class_name + (" (shared)" if id(root) in shared else ""), "", root.class_path,
                     _params(root.own_params), _params(root.subtree_params), 0, "module")]
 
-    def visit(node: TreeNode, guides: str, shown_path: str) -> Iterator[ViewRow]:
+    def visit(node: ModuleNode, guides: str, shown_path: str) -> Iterator[ViewRow]:
         # shown_path: the node's path as displayed; below a folded block it reads layer.{0..11}.attention
         if max_depth is not None and node.depth + 1 > max_depth:
             return
@@ -153,10 +75,10 @@ def view_rows(tree: ModelTree, max_depth: int | None = None, folded: bool = True
                               target.class_path, "shared", "shared", depth, "tied")
                 continue
             first = slot.first
-            path = _join(shown_path, names_label(slot.names))
+            path = _join(shown_path, slot.name)
             mark = " (shared)" if id(first) in shared else ""
             if slot.count > 1:
-                label = f"{first.class_name} x{slot.count}: {depth}-{first.index + 1}..{slot.nodes[-1].index + 1}"
+                label = f"{slot.label}: {depth}-{first.index + 1}..{slot.nodes[-1].index + 1}"
                 yield ViewRow(guide, label + mark, path, first.class_path, _params(first.own_params, True),
                               _params(first.subtree_params, True), depth, "repeat")
             else:
@@ -179,7 +101,7 @@ class Totals:
     tied_params: int  # parameters held by more than one module (tied weights), counted once in total_params
 
 
-def totals(tree: ModelTree) -> Totals:
+def totals(tree: StoredModel) -> Totals:
     """Totals as stored on the Model (parameters counted once per tensor), falling back to the tree's root."""
     model, arch = tree.model, tree.architecture
     total = model.get("total_params")
@@ -198,7 +120,7 @@ def totals(tree: ModelTree) -> Totals:
 _STYLES = {"module": "", "repeat": "bold cyan", "tied": "magenta"}
 
 
-def render(tree: ModelTree, max_depth: int | None = None, folded: bool = True) -> Group:
+def render(tree: StoredModel, max_depth: int | None = None, folded: bool = True) -> Group:
     """The rich table of the tree plus the totals lines under it."""
     rows = view_rows(tree, max_depth, folded)
     table = Table(title=f"{tree.model_id}  ({tree.model.get('task') or 'no task'})", title_justify="left",
