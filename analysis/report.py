@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from nnstruct.analysis.runner import QueryResult, display_name
 from nnstruct.analysis.tables import markdown_table
 from nnstruct.analysis.workspace import Workspace
 from nnstruct.errors import NnstructError, QueryFileError
-from nnstruct.queries.query_file import QueryFile, load, load_path, parse
+from nnstruct.queries.query_file import QueryFile, load, load_path, parse, parse_text
 
 DEFAULT_TABLE_ROWS = 25
 FACETS_OPEN = 0  # faceted charts are folded into a <details> block
@@ -45,12 +44,12 @@ def block_query(block: Block, spec_path: Path) -> QueryFile:
             return load_path(block.file)
         except QueryFileError as exc:
             raise QueryFileError(f"{spec_path}:{block.line}: {exc}") from exc
-    with tempfile.TemporaryDirectory() as folder:
-        temporary = Path(folder) / "block.cypher"
-        temporary.write_text(block.cypher + "\n")
-        query = parse(temporary)
+    query = parse_text(block.cypher + "\n", spec_path, block.name or f"block_{block.line}")
     # Errors then point into the spec itself, at the statement's line.
-    return dataclasses.replace(query, path=spec_path, name=block.name or f"block_{block.line}")
+    try:
+        return dataclasses.replace(query, source=spec_path.read_text())
+    except OSError:
+        return query
 
 
 def block_name(block: Block, query: QueryFile) -> str:

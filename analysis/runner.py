@@ -1,22 +1,16 @@
-"""Run a query file against Neo4j and hand back its result as a pandas DataFrame.
-
-A file's statements run in order; the last one's rows are the result (earlier ones may prepare data).
-Neo4j's refusals (syntax errors, missing parameters, unknown functions) become one-line
-:class:`~nnstruct.errors.QueryFileError` messages that name the file and the statement.
+"""A query file's result as a pandas DataFrame, through the graph layer's one runner
+(``nnstruct.graph.query_runner``: statements in order, the last one's rows, one-line errors).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from neo4j.exceptions import Neo4jError
-
 from nnstruct.analysis.params import normalise
-from nnstruct.errors import QueryFileError
-from nnstruct.queries.query_file import QueryFile, load_path, queries_root
+from nnstruct.graph import query_runner
+from nnstruct.queries.query_file import QueryFile, load_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,46 +33,17 @@ class QueryResult:
 
 
 def display_name(query: QueryFile) -> str:
-    """``analysis/x.cypher`` for shipped files, the path as given for a user's own."""
-    try:
-        return str(query.path.relative_to(queries_root()))
-    except ValueError:
-        return str(query.path)
+    return query.display_name
 
 
-def _statement_line(query: QueryFile, index: int) -> int:
-    """1-based line of the file where statement ``index`` starts (for error messages)."""
-    text = query.text
-    first_line = query.statements[index].splitlines()[0]
-    position = text.find(first_line)
-    return text.count("\n", 0, position) + 1 if position >= 0 else 0
-
-
-def _neo4j_message(exc: Neo4jError) -> str:
-    message = (exc.message or str(exc)).strip().splitlines()
-    return message[0] if message else (exc.code or type(exc).__name__)
-
-
-def run_file(graph: Graph, query: QueryFile, params: dict[str, Any] | None = None) -> QueryResult:
-    """Run every statement of ``query`` with ``params`` over its defaults; the last statement's rows."""
+def run_file(graph: Graph, query: QueryFile, params: dict[str, Any] | None = None, write: bool = False
+             ) -> QueryResult:
+    """Run every statement of ``query`` with ``params`` over its defaults (read-only unless ``write``); the last
+    statement's rows as a DataFrame."""
     import pandas as pd
 
-    bound = query.bind(normalise(params or {}, query.defaults))
-    name = display_name(query)
-    started = time.perf_counter()
-    frame = pd.DataFrame()
-    for index, statement in enumerate(query.statements):
-        try:
-            with graph.translate_errors():
-                records, _, keys = graph.driver.execute_query(statement, bound, database_=graph.database)
-        except Neo4jError as exc:
-            where = f"{name}, statement {index + 1} (line {_statement_line(query, index)})"
-            if "ParameterMissing" in (exc.code or ""):
-                raise QueryFileError(f"{where}: {_neo4j_message(exc)}; give it with --param NAME=VALUE") from exc
-            kind = "syntax error" if "SyntaxError" in (exc.code or "") else "Neo4j refused the query"
-            raise QueryFileError(f"{where}: {kind}: {_neo4j_message(exc)}") from exc
-        frame = pd.DataFrame([record.values() for record in records], columns=list(keys))
-    return QueryResult(query, bound, frame, time.perf_counter() - started)
+    rows = query_runner.run_query(graph, query, normalise(params or {}, query.defaults), write=write)
+    return QueryResult(query, rows.params, pd.DataFrame(rows.values, columns=rows.keys), rows.seconds)
 
 
 def resolve_query(query: str | Path | QueryFile) -> QueryFile:

@@ -147,9 +147,9 @@ def run_dedup(graph: Graph, strategy: str = "name", threshold: float = 0.85, lab
 
 def _note_previous_run(graph: Graph, label: str, threshold: float, settings: WlSettings, log: Log) -> None:
     """Say so when the labelling being replaced was made with other settings (hashes of networkx < 3.5 differ)."""
-    from nnstruct.queries.query_file import load
+    from nnstruct.graph.query_runner import run_named
 
-    for run in graph.read(load("dedup/read_runs").statements[0]):
+    for run in run_named(graph, "dedup/read_runs"):
         if run["strategy"] != "architecture":
             continue
         before = (run["networkx_version"], run["wl_iterations"], run["label"], run["threshold"])

@@ -13,7 +13,7 @@ from nnstruct.dedup.architectures import architecture_features
 from nnstruct.dedup.similarity_index import cosine
 from nnstruct.errors import NnstructError
 from nnstruct.graph.connection import Graph
-from nnstruct.queries.query_file import load
+from nnstruct.graph.query_runner import run_named
 from nnstruct.tree.wl import DEDUP_LABELS, HashMemo, WlSettings
 
 
@@ -47,7 +47,7 @@ def architecture_similarity(graph: Graph, left: str, right: str, label: str = "c
     if label not in DEDUP_LABELS:
         raise NnstructError(f"unknown label {label!r}; choose one of: {', '.join(DEDUP_LABELS)}")
     settings = settings or WlSettings()
-    rows = graph.read(load("dedup/architecture_pair").statements[0], {"left": left, "right": right})
+    rows = run_named(graph, "dedup/architecture_pair", {"left": left, "right": right})
     found = rows[0] if rows else {}
     for given, side in ((left, "left"), (right, "right")):
         if not found.get(side):

@@ -13,6 +13,7 @@ from nnstruct.dedup.architectures import ArchitectureLabelling, StoredTree
 from nnstruct.dedup.families import NameLabelling
 from nnstruct.dedup.models import ModelRow
 from nnstruct.graph.connection import Graph
+from nnstruct.graph.query_runner import run_in, run_named
 from nnstruct.queries.query_file import load
 from nnstruct.tree.model import ModuleTree
 
@@ -21,23 +22,22 @@ TREE_BATCH = 200  # architectures per module read
 
 
 def read_models(graph: Graph) -> list[ModelRow]:
-    return [ModelRow.from_record(row) for row in graph.read(load("dedup/read_models").statements[0])]
+    return [ModelRow.from_record(row) for row in run_named(graph, "dedup/read_models")]
 
 
 def read_architecture_hashes(graph: Graph) -> list[str]:
-    return [row["hash"] for row in graph.read(load("dedup/read_architectures").statements[0])]
+    return [row["hash"] for row in run_named(graph, "dedup/read_architectures")]
 
 
 def read_trees(graph: Graph, hashes: Sequence[str], batch: int = TREE_BATCH) -> Iterator[StoredTree]:
     """Module rows (and tied edges) of each architecture, a batch of architectures per query."""
-    modules, tied = load("dedup/read_modules").statements[0], load("dedup/read_tied").statements[0]
     for start in range(0, len(hashes), batch):
         chunk = list(hashes[start:start + batch])
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for record in graph.read(modules, {"hashes": chunk}):
+        for record in run_named(graph, "dedup/read_modules", {"hashes": chunk}):
             rows[record["hash"]].append(record["row"])
         edges: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for record in graph.read(tied, {"hashes": chunk}):
+        for record in run_named(graph, "dedup/read_tied", {"hashes": chunk}):
             edges[record["hash"]].append(record)
         for arch in chunk:
             if rows.get(arch):
@@ -45,17 +45,7 @@ def read_trees(graph: Graph, hashes: Sequence[str], batch: int = TREE_BATCH) -> 
 
 
 def _run(tx: ManagedTransaction, name: str, params: dict[str, Any], batched: str | None = None) -> None:
-    """Run a query file's statements; with ``batched``, once per BATCH rows of that parameter."""
-    query = load(f"dedup/{name}")
-    if batched is None:
-        for statement in query.statements:
-            tx.run(statement, query.bind(params)).consume()
-        return
-    rows = params[batched]
-    for start in range(0, len(rows), BATCH):
-        bound = query.bind({**params, batched: rows[start:start + BATCH]})
-        for statement in query.statements:
-            tx.run(statement, bound).consume()
+    run_in(tx, load(f"dedup/{name}"), params, batched, BATCH)
 
 
 def write_names(tx: ManagedTransaction, labelling: NameLabelling, run: dict[str, Any]) -> None:

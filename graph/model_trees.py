@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nnstruct.errors import NnstructError
-from nnstruct.queries.query_file import load
+from nnstruct.graph.query_runner import run_named
 from nnstruct.tree.model import ModuleNode, ModuleTree
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def close_matches(wanted: str, ids: list[str], limit: int = 3) -> list[str]:
 
 
 def _not_found(graph: Graph, model_id: str) -> ModelNotFound:
-    ids = [row["id"] for row in graph.read(load("inspect/model_ids").statements[0])]
+    ids = [row["id"] for row in run_named(graph, "inspect/model_ids")]
     if not ids:
         return ModelNotFound(f"no model {model_id!r}: the graph holds no models yet; run `nnstruct ingest` first")
     matches = close_matches(model_id, ids)
@@ -82,8 +82,7 @@ def _not_found(graph: Graph, model_id: str) -> ModelNotFound:
 
 def read_model(graph: Graph, model_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The Model's properties and its Architecture's; a clear error when it is unknown or was not built."""
-    query = load("inspect/model")
-    rows = graph.read(query.statements[0], query.bind({"model_id": model_id}))
+    rows = run_named(graph, "inspect/model", {"model_id": model_id})
     if not rows:
         raise _not_found(graph, model_id)
     model, architecture = rows[0]["model"], rows[0]["architecture"]
@@ -98,7 +97,6 @@ def read_model_tree(graph: Graph, model_id: str) -> StoredModel:
     """Read one model's whole module tree (its Architecture's Modules, CHILD and TIED_CHILD) from Neo4j."""
     model, architecture = read_model(graph, model_id)
     params = {"arch_hash": architecture["hash"]}
-    modules_query, tied_query = load("inspect/modules"), load("inspect/tied_children")
-    module_rows = graph.read(modules_query.statements[0], modules_query.bind(params))
-    tied_rows = graph.read(tied_query.statements[0], tied_query.bind(params))
+    module_rows = run_named(graph, "inspect/modules", params)
+    tied_rows = run_named(graph, "inspect/tied_children", params)
     return stored_model(model, architecture, module_rows, tied_rows)

@@ -8,7 +8,6 @@ it is retried once as a plain link.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +15,11 @@ import neo4j
 from neo4j.exceptions import ConstraintError
 
 from nnstruct.graph.connection import Graph
+from nnstruct.graph.query_runner import run_in, run_named
 from nnstruct.graph.schema import init_schema
-from nnstruct.queries.query_file import QueryFile, load
+from nnstruct.queries.query_file import load
 from nnstruct.tree.model import ModuleTree
 from nnstruct.tree.wl import TreeHash
-
-_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
 
 @dataclass(frozen=True)
@@ -69,16 +67,6 @@ def architecture_params(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
     }
 
 
-def _run(tx: neo4j.ManagedTransaction, query: QueryFile, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run every statement of a query file, each with only the parameters it uses; rows of the last one."""
-    rows: list[dict[str, Any]] = []
-    bound = query.bind(params)
-    for statement in query.statements:
-        used = set(_PARAM.findall(statement))
-        rows = tx.run(statement, {key: value for key, value in bound.items() if key in used}).data()
-    return rows
-
-
 class GraphWriter:
     """Writes models (built, linked, skipped or failed) into one graph."""
 
@@ -88,15 +76,15 @@ class GraphWriter:
             init_schema(graph)
 
     def ok_model_ids(self) -> set[str]:
-        return {row["id"] for row in self.graph.read(load("ingest/ok_model_ids").statements[0])}
+        return {row["id"] for row in run_named(self.graph, "ingest/ok_model_ids")}
 
     def architecture_for_config(self, config_hash: str) -> StoredArchitecture | None:
-        rows = self.graph.read(load("ingest/architecture_for_config").statements[0], {"config_hash": config_hash})
+        rows = run_named(self.graph, "ingest/architecture_for_config", {"config_hash": config_hash})
         return StoredArchitecture(**rows[0]) if rows else None
 
     def delete_orphan_architectures(self) -> int:
         """Delete Architectures (and their modules) no Model links to; returns how many went."""
-        rows = self.graph.write(load("ingest/delete_orphan_architectures").statements[0])
+        rows = run_named(self.graph, "ingest/delete_orphan_architectures", write=True)
         return int(rows[0]["architectures"]) if rows else 0
 
     def write_model(
@@ -116,8 +104,8 @@ class GraphWriter:
         def work(tx: neo4j.ManagedTransaction, allow_create: bool) -> WriteResult:
             # write_architecture returns no row when the tree is stored already (the check costs no round trip).
             created = (tree_params is not None and allow_create
-                       and bool(_run(tx, load("ingest/write_architecture"), tree_params)))
-            _run(tx, load("ingest/write_model"), model_params)
+                       and bool(run_in(tx, load("ingest/write_architecture"), tree_params)))
+            run_in(tx, load("ingest/write_model"), model_params)
             return WriteResult(created, len(tree_params["modules"]) if created and tree_params else 0)
 
         try:

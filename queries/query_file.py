@@ -49,11 +49,12 @@ def parse_cypher_map(text: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class QueryFile:
-    path: Path
+    path: Path  # the file, or where an inline query came from (a report spec)
     name: str
     meta: dict[str, str]
     defaults: dict[str, Any]
     statements: tuple[str, ...] = field(repr=False)
+    source: str = field(default="", repr=False)  # the whole text as parsed
 
     @property
     def title(self) -> str:
@@ -65,10 +66,28 @@ class QueryFile:
 
     @property
     def text(self) -> str:
-        return self.path.read_text()
+        return self.source
+
+    @property
+    def display_name(self) -> str:
+        """``analysis/x.cypher`` for shipped files, the path as given for a user's own."""
+        try:
+            return str(self.path.relative_to(queries_root()))
+        except ValueError:
+            return str(self.path)
+
+    def statement_line(self, index: int) -> int:
+        """1-based line of the text where statement ``index`` starts (for error messages)."""
+        first_line = self.statements[index].splitlines()[0]
+        position = self.source.find(first_line)
+        return self.source.count("\n", 0, position) + 1 if position >= 0 else 0
 
     def used_parameters(self) -> set[str]:
         return {name for statement in self.statements for name in _PARAM_USE.findall(statement)}
+
+    @staticmethod
+    def parameters_of(statement: str) -> set[str]:
+        return set(_PARAM_USE.findall(statement))
 
     def bind(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
         """Defaults overlaid with ``given``; every ``$name`` the statements use must end up with a value."""
@@ -87,6 +106,11 @@ def parse(path: Path, name: str | None = None) -> QueryFile:
         text = path.read_text()
     except OSError as exc:
         raise QueryFileError(f"cannot read query file {path}: {exc.strerror or exc}") from exc
+    return parse_text(text, path, name)
+
+
+def parse_text(text: str, path: Path, name: str | None = None) -> QueryFile:
+    """Parse query text (a file's, or a block of a report spec); ``path`` names where it came from."""
     meta: dict[str, str] = {}
     body: list[str] = []
     in_header = True
@@ -108,7 +132,7 @@ def parse(path: Path, name: str | None = None) -> QueryFile:
     statements = tuple(s.strip() for s in re.split(r";\s*$", "\n".join(body), flags=re.MULTILINE) if s.strip())
     if not statements:
         raise QueryFileError(f"{path}: no Cypher statement in the file")
-    return QueryFile(path, name or path.stem, meta, defaults, statements)
+    return QueryFile(path, name or path.stem, meta, defaults, statements, text)
 
 
 def queries_root() -> Path:
