@@ -5,8 +5,7 @@
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
-                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+  AND $view IN m.views
 WITH a, count(m) AS models
 MATCH (a)-[u:USES]->(l:LayerType)
 RETURN l.name AS layer_type, l.qualname AS qualname, l.module AS module, l.is_torch AS is_torch,

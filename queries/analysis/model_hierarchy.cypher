@@ -6,8 +6,7 @@
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)
   AND ($models IS NULL OR m.id IN $models)
-  AND ($models IS NOT NULL OR CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
-                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END)
+  AND ($models IS NOT NULL OR $view IN m.views)
 WITH t, m, a, coalesce([(a)-[:IN_CLUSTER]->(c:Cluster) | c.size][0], 0) AS cluster_size
 ORDER BY t.name, coalesce(m.downloads, -1) DESC, cluster_size DESC, m.id
 WITH t, collect({m: m, a: a}) AS candidates

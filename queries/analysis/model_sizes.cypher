@@ -7,8 +7,7 @@
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
-                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+  AND $view IN m.views
 RETURN t.name AS task, m.id AS model, m.model_type AS model_type, m.class_name AS class_name,
        coalesce(m.total_params, a.total_params) AS total_params,
        coalesce(m.module_count, a.module_count) AS module_count,

@@ -5,8 +5,7 @@
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
-                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+  AND $view IN m.views
 WITH t.name AS task, a, count(m) AS models
 WITH a, collect({task: task, models: models}) AS uses
 // one depth histogram per distinct architecture, weighted below by the models that use it

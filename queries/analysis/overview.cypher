@@ -5,8 +5,7 @@
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
-                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+  AND $view IN m.views
 WITH count(DISTINCT t) AS tasks, count(DISTINCT m) AS models, sum(coalesce(a.module_count, 0)) AS modules_per_model,
      count(DISTINCT [(m)-[:IN_FAMILY]->(f:Family) | f.name][0]) AS families, collect(DISTINCT a) AS archs
 WITH tasks, models, families, modules_per_model, size(archs) AS architectures,

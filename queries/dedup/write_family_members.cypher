@@ -1,10 +1,12 @@
 // title: Dedup (name): family membership
-// answers: Puts each model in its family (moving it out of any other) and sets its representative flag.
+// answers: Puts each model in its family (moving it out of any other) and sets its representative flag (and the
+// view 'name' in `views`).
 // params: {rows: [{id: 'google-bert/bert-base-uncased', family: 'bert', representative: true}]}
 
 UNWIND $rows AS row
 MATCH (m:Model {id: row.id})
-SET m.family = row.family, m.rep_name = row.representative
+SET m.family = row.family, m.rep_name = row.representative,
+    m.views = [v IN coalesce(m.views, ['none']) WHERE v <> 'name'] + CASE WHEN row.representative THEN ['name'] ELSE [] END
 WITH m, row
 OPTIONAL MATCH (m)-[old:IN_FAMILY]->(other:Family)
   WHERE other.name <> row.family

@@ -4,10 +4,12 @@
 //
 // Runs in the same transaction as write_architecture when the tree is new. Ingest properties are replaced
 // (null removes a stale one, e.g. the reason of a model that failed before); dedup's properties are left alone.
+// `views` lists the dedup views that keep the model (analyses filter on `$view IN m.views`): every model is in
+// view 'none'; dedup adds 'name' and 'architecture' to representatives.
 // The model's old FOR_TASK / HAS_ARCHITECTURE edges are replaced, so a rebuild (--force) relinks it.
 
 MERGE (m:Model {id: $model.id})
-SET m += $model
+SET m += $model, m.views = coalesce(m.views, ['none'])
 WITH m
 CALL (m) {
   OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->()

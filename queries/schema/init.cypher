@@ -1,5 +1,6 @@
 // title: Schema: constraints and indexes
-// answers: Creates every constraint and index nnstruct relies on; safe to run again (IF NOT EXISTS).
+// answers: Creates every constraint and index nnstruct relies on, and brings graphs of earlier versions up to
+// date; safe to run again.
 // params: {}
 
 CREATE CONSTRAINT task_name IF NOT EXISTS FOR (t:Task) REQUIRE t.name IS UNIQUE;
@@ -18,4 +19,8 @@ CREATE INDEX architecture_class_hash IF NOT EXISTS FOR (a:Architecture) ON (a.cl
 // Graphs written by earlier versions: Module.uid and an index on Module.class_name cost write throughput and
 // nothing used them.
 DROP CONSTRAINT module_uid IF EXISTS;
-DROP INDEX module_class_name IF EXISTS
+DROP INDEX module_class_name IF EXISTS;
+// Models stored before `views` existed: derive it from the dedup flags.
+MATCH (m:Model) WHERE m.views IS NULL
+SET m.views = ['none'] + CASE WHEN m.rep_name THEN ['name'] ELSE [] END
+              + CASE WHEN m.rep_architecture THEN ['architecture'] ELSE [] END
