@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from nnstruct.choices import View, parse_choice
 from nnstruct.errors import NnstructError
 from nnstruct.queries.query_file import parse_cypher_map
 
-VIEWS = ("none", "name", "architecture")
 # Parameters that always hold a list (or null); a bare word or comma list given for them becomes a list.
 LIST_PARAMS = frozenset({"tasks", "models"})
 
@@ -56,10 +56,8 @@ def normalise(params: dict[str, Any], defaults: dict[str, Any] | None = None) ->
 
 
 def check_view(view: Any) -> str:
-    text = "none" if view is None else str(view).strip().lower()
-    if text not in VIEWS:
-        raise NnstructError(f"unknown view {view!r}; one of {', '.join(VIEWS)}")
-    return text
+    # a plain str: the value goes to Neo4j as a query parameter
+    return str(parse_choice(View, View.NONE if view is None else view, "view").value)
 
 
 def tasks_param(tasks: Sequence[str] | str | None) -> list[str] | None:

@@ -45,6 +45,16 @@ def default_output_dir(view: str, configured: Path | None = None, append_timesta
     return folder
 
 
+def output_dirs(views: list[str], configured: Path | None, append_timestamp: bool) -> dict[str, Path]:
+    """Where each view goes: ``analysis_result_<view>``, or the configured folder (one sub-folder per view when
+    there are several)."""
+    dirs = {}
+    for view in views:
+        base = configured if configured is None or len(views) == 1 else configured / f"analysis_result_{view}"
+        dirs[view] = default_output_dir(view, base, append_timestamp)
+    return dirs
+
+
 def prepare_folder(root: Path) -> Path:
     """Create ``root`` and its sub-folders; a folder that cannot be written is a one-line error."""
     root = root.expanduser()

@@ -20,7 +20,7 @@ from nnstruct.dedup.describe import describe_tree
 from nnstruct.dedup.models import ModelRow, representatives
 from nnstruct.dedup.similarity_index import bag_matrix, row_dots, similar_pairs
 from nnstruct.tree.model import ModuleTree
-from nnstruct.tree.wl import HashMemo, WlLabel, WlSettings, class_label, label_function, tree_shape, wl_hashes
+from nnstruct.tree.wl import HashMemo, WlLabel, WlSettings, class_label, edge_index, label_function, wl_hashes
 
 # One stored Architecture's tree: (Architecture.hash, its module tree).
 StoredTree = tuple[str, ModuleTree]
@@ -42,7 +42,7 @@ class ArchitectureFeatures:
 def architecture_features(stored: StoredTree, label: str, settings: WlSettings, memo: HashMemo | None = None
                           ) -> ArchitectureFeatures:
     arch_hash, tree = stored
-    shape = tree_shape(tree)
+    shape = edge_index(tree)
     by_class = wl_hashes(tree, class_label, settings, memo, shape)
     shape_hash, bag = None, by_class.bag
     if label != WlLabel.CLASS:

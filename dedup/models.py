@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nnstruct.choices import Status
+
 
 @dataclass(frozen=True)
 class ModelRow:
@@ -19,7 +21,7 @@ class ModelRow:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == Status.OK
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> ModelRow:

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from nnstruct.choices import Strategy, parse_choice
 from nnstruct.dedup.architectures import ArchitectureLabelling, compute_features, label_architectures
 from nnstruct.dedup.families import NameLabelling, label_families
 from nnstruct.dedup.models import ModelRow
@@ -16,7 +17,6 @@ from nnstruct.errors import NnstructError
 from nnstruct.graph.connection import Graph
 from nnstruct.tree.wl import DEDUP_LABELS, WlSettings
 
-STRATEGIES = ("name", "architecture", "both")
 LARGEST = 5  # groups listed in the summary
 
 Log = Callable[[str], None]
@@ -26,13 +26,17 @@ class DedupInputError(NnstructError):
     """Bad dedup settings or nothing to deduplicate."""
 
 
-def validate(strategy: str, threshold: float, label: str) -> None:
-    if strategy not in STRATEGIES:
-        raise DedupInputError(f"unknown dedup strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+def validate(strategy: str, threshold: float, label: str) -> Strategy:
+    """The strategy (any spelling case) as a :class:`Strategy`; raises :class:`DedupInputError` on bad input."""
+    try:
+        chosen = parse_choice(Strategy, strategy, "dedup strategy")
+    except NnstructError as exc:
+        raise DedupInputError(str(exc)) from None
     if not isinstance(threshold, int | float) or math.isnan(threshold) or not 0 < threshold <= 1:
         raise DedupInputError(f"similarity threshold must be in (0, 1], got {threshold}")
     if label not in DEDUP_LABELS:
         raise DedupInputError(f"unknown label {label!r}; choose one of: {', '.join(DEDUP_LABELS)}")
+    return Strategy(chosen)
 
 
 @dataclass
@@ -103,7 +107,7 @@ def run_dedup(graph: Graph, strategy: str = "name", threshold: float = 0.85, lab
     """Label the graph by ``strategy`` and return what was found. Raises :class:`DedupInputError` on bad input."""
     from nnstruct.dedup.store import read_architecture_hashes, read_models, read_trees, replace_labelling
 
-    validate(strategy, threshold, label)
+    strategy = validate(strategy, threshold, label)
     log = log or (lambda _line: None)
     settings = settings or WlSettings()
     clock = time.perf_counter()
@@ -115,14 +119,14 @@ def run_dedup(graph: Graph, strategy: str = "name", threshold: float = 0.85, lab
     seconds = {"read models": time.perf_counter() - clock}
 
     names = None
-    if strategy in ("name", "both"):
+    if strategy in (Strategy.NAME, Strategy.BOTH):
         names = label_families(models)
         summary.families = len(names.families)
         summary.name_representatives = len(names.representative)
         summary.largest += _largest_families(names)
 
     architectures = None
-    if strategy in ("architecture", "both"):
+    if strategy in (Strategy.ARCHITECTURE, Strategy.BOTH):
         architectures = _label_architectures(graph, models, label, threshold, settings, log, seconds,
                                              read_architecture_hashes, read_trees)
         summary.architectures = len(architectures.architectures)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from nnstruct.choices import Status
 from nnstruct.ingest.meta_build import BuildJob, BuildOutcome, run_job
 
 TASKS_PER_WORKER = 100
@@ -89,7 +90,7 @@ class BuildPool:
                 self._suspects.append(job)
                 broken = True
             except Exception as exc:  # the outcome could not come back (e.g. not picklable): that model failed
-                yield BuildOutcome(job.id, "failed", f"the worker could not return the build: {exc}"[:300])
+                yield BuildOutcome(job.id, Status.FAILED, f"the worker could not return the build: {exc}"[:300])
         if broken:
             self._recover()
             yield from self._run_suspects()
@@ -109,7 +110,7 @@ class BuildPool:
             try:
                 yield executor.submit(run_job, job).result()
             except BrokenProcessPool:
-                yield BuildOutcome(job.id, "failed", CRASH_REASON)
+                yield BuildOutcome(job.id, Status.FAILED, CRASH_REASON)
             finally:
                 executor.shutdown(wait=False, cancel_futures=True)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstruct.choices import Source, Status
+
 
 @dataclass
 class Candidate:
@@ -17,8 +19,8 @@ class Candidate:
 
     id: str
     task: str
-    source: str  # "hub" | "local" | "transformers"
+    source: Source
     config: dict[str, Any] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)  # hub metadata: downloads, likes, gated, ...
-    status: str | None = None  # pre-decided "skipped"/"failed" when the source already knows
+    status: Status | None = None  # pre-decided skipped/failed when the source already knows
     reason: str | None = None

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from nnstruct.choices import Status
 from nnstruct.ingest.module_tree import extract_modules
 from nnstruct.ingest.quiet import quiet
 from nnstruct.ingest.tasks import all_tasks
@@ -68,7 +69,7 @@ class BuildJob:
 @dataclass
 class BuildOutcome:
     id: str
-    status: str  # "ok" | "skipped" | "failed"
+    status: Status
     reason: str | None = None
     class_name: str | None = None
     tree: ModuleTree | None = None
@@ -205,18 +206,18 @@ def run_job(job: BuildJob) -> BuildOutcome:
             arch = tree_hash(tree)
             del model
     except BuildTimeout:
-        return BuildOutcome(job.id, "failed", f"the build took longer than {job.timeout:g} s (--build-timeout)",
+        return BuildOutcome(job.id, Status.FAILED, f"the build took longer than {job.timeout:g} s (--build-timeout)",
                             plan.class_name if plan else None)
     except BuildSkipped as exc:
-        return BuildOutcome(job.id, "skipped", _short(str(exc)), plan.class_name if plan else None)
+        return BuildOutcome(job.id, Status.SKIPPED, _short(str(exc)), plan.class_name if plan else None)
     except Exception as exc:  # one bad model never ends the run
         class_name = plan.class_name if plan else None
         library = _missing_library(exc)
         if library:
-            return BuildOutcome(job.id, "skipped", f"needs {library} (not installed)", class_name)
-        return BuildOutcome(job.id, "failed", _short(f"{type(exc).__name__}: {exc}"), class_name)
+            return BuildOutcome(job.id, Status.SKIPPED, f"needs {library} (not installed)", class_name)
+        return BuildOutcome(job.id, Status.FAILED, _short(f"{type(exc).__name__}: {exc}"), class_name)
     done = time.perf_counter()
     return BuildOutcome(
-        job.id, "ok", None, tree.root_class, tree, arch,
+        job.id, Status.OK, None, tree.root_class, tree, arch,
         build_seconds=round(built - started, 4), extract_seconds=round(done - built, 4),
     )

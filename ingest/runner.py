@@ -24,6 +24,7 @@ from typing import Any
 
 from neo4j.exceptions import Neo4jError
 
+from nnstruct.choices import Source, Status
 from nnstruct.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.writer import GraphWriter
@@ -33,6 +34,8 @@ from nnstruct.ingest.meta_build import BuildJob, BuildOutcome, plan_build
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.structural_config import config_hash, normalized_config
 from nnstruct.ingest.tasks import all_tasks
+
+SOURCE_MODULES = {Source.TRANSFORMERS: "catalogue", Source.HUB: "hub", Source.LOCAL: "local"}
 
 # Candidate metadata that becomes Model properties (what the hub source provides).
 HUB_METADATA = ("downloads", "likes", "pipeline_tag", "library_name", "created_at", "last_modified", "gated",
@@ -48,7 +51,7 @@ MODEL_PROPERTIES = ("id", "source", "task", "status", "reason", "model_type", "c
 class ModelResult:
     id: str
     task: str
-    status: str  # ok | skipped | failed
+    status: Status
     reason: str | None = None
     build_seconds: float | None = None  # None: not built (linked to a stored tree, or never buildable)
     linked: bool = False  # ok without a build: same structural config as a model built before
@@ -79,15 +82,15 @@ class IngestResult:
 
     @property
     def ok(self) -> int:
-        return sum(1 for r in self.results if r.status == "ok")
+        return sum(1 for r in self.results if r.status == Status.OK)
 
     @property
     def failures(self) -> list[ModelResult]:
-        return [r for r in self.results if r.status == "failed"]
+        return [r for r in self.results if r.status == Status.FAILED]
 
     @property
     def skipped(self) -> list[ModelResult]:
-        return [r for r in self.results if r.status == "skipped"]
+        return [r for r in self.results if r.status == Status.SKIPPED]
 
     @property
     def exit_code(self) -> int:
@@ -152,17 +155,17 @@ class _Run:
             return
         base = self._base_properties(candidate)
         if candidate.status is not None or candidate.config is None:
-            status = candidate.status if candidate.status in ("skipped", "failed") else "failed"
+            status = candidate.status if candidate.status in (Status.SKIPPED, Status.FAILED) else Status.FAILED
             self._write(candidate, base, status, candidate.reason or "the source gave no config")
             return
         try:
             plan = plan_build(candidate.config, candidate.task)
             key = config_hash(normalized_config(candidate.config), plan.built_by)
         except Exception as exc:  # a config too broken to even plan: that model failed, the run goes on
-            self._write(candidate, base, "failed", f"cannot read the config: {type(exc).__name__}: {exc}"[:300])
+            self._write(candidate, base, Status.FAILED, f"cannot read the config: {type(exc).__name__}: {exc}"[:300])
             return
         if plan.problem or (plan.needs_remote_code and not self.options.trust_remote_code):
-            self._write(candidate, base, "skipped", plan.problem or "needs trust_remote_code")
+            self._write(candidate, base, Status.SKIPPED, plan.problem or "needs trust_remote_code")
             return
         base["config_hash"] = key
         base["class_name"] = plan.class_name
@@ -189,7 +192,7 @@ class _Run:
         properties = {"class_name": stored.class_name, "total_params": stored.total_params,
                       "trainable_params": stored.trainable_params, "module_count": stored.module_count,
                       "max_depth": stored.max_depth}
-        known = _Known("ok", None, stored.arch_hash, properties)
+        known = _Known(Status.OK, None, stored.arch_hash, properties)
         self.known[key] = known
         return known
 
@@ -198,17 +201,17 @@ class _Run:
     def settle(self, outcome: BuildOutcome) -> None:
         candidate, base = self.building.pop(outcome.id)
         key = base["config_hash"]
-        if outcome.status == "ok":
+        if outcome.status == Status.OK:
             assert outcome.tree is not None and outcome.arch is not None
             tree = outcome.tree
             properties = {"class_name": outcome.class_name, "total_params": tree.total_params,
                           "trainable_params": tree.trainable_params, "module_count": tree.module_count,
                           "max_depth": tree.max_depth}
-            known = _Known("ok", None, outcome.arch.hash, properties)
-            written = self._write(candidate, {**base, **properties, "build_seconds": outcome.build_seconds}, "ok",
+            known = _Known(Status.OK, None, outcome.arch.hash, properties)
+            written = self._write(candidate, {**base, **properties, "build_seconds": outcome.build_seconds}, Status.OK,
                                   None, arch_hash=outcome.arch.hash, outcome=outcome)
             if not written:
-                known = _Known("failed", "the model built by the same config could not be written")
+                known = _Known(Status.FAILED, "the model built by the same config could not be written")
         else:
             if outcome.class_name:
                 base["class_name"] = outcome.class_name
@@ -220,7 +223,7 @@ class _Run:
 
     def _write_known(self, candidate: Candidate, base: dict[str, Any], known: _Known) -> None:
         self._write(candidate, {**base, **known.properties}, known.status, known.reason, arch_hash=known.arch_hash,
-                    linked=known.status == "ok")
+                    linked=known.status == Status.OK)
 
     def _base_properties(self, candidate: Candidate) -> dict[str, Any]:
         model_type = (candidate.config or {}).get("model_type") or candidate.metadata.get("model_type")
@@ -251,7 +254,7 @@ class _Run:
         except (Neo4jError, TypeError, ValueError) as exc:
             # One model the graph refuses (a property value it cannot store, ...) must not end the run.
             written = False
-            status, reason, arch_hash, linked = "failed", f"cannot write to Neo4j: {exc}"[:300], None, False
+            status, reason, arch_hash, linked = Status.FAILED, f"cannot write to Neo4j: {exc}"[:300], None, False
             with contextlib.suppress(Neo4jError, TypeError, ValueError):
                 self.writer.write_model({key: model.get(key) for key in ("id", "source", "task", "model_type")}
                                         | {"status": status, "reason": reason}, task)
@@ -292,14 +295,7 @@ def run_ingest(
 
 def source_candidates(options: IngestOptions) -> Callable[[Callable[[str], None]], Iterable[Candidate]]:
     """The candidates function of the source ``options.source`` names."""
-    from nnstruct.errors import NnstructError
+    import importlib
 
-    if options.source == "transformers":
-        from nnstruct.ingest.sources import catalogue as module
-    elif options.source == "hub":
-        from nnstruct.ingest.sources import hub as module  # type: ignore[no-redef]
-    elif options.source == "local":
-        from nnstruct.ingest.sources import local as module  # type: ignore[no-redef]
-    else:
-        raise NnstructError(f"unknown source {options.source!r}; use hub, local or transformers")
+    module = importlib.import_module(f"nnstruct.ingest.sources.{SOURCE_MODULES[Source(options.source)]}")
     return lambda log: module.candidates(options, log)

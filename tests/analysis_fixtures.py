@@ -15,8 +15,7 @@ from typing import Any
 
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.schema import init_schema, reset
-
-from .ingest_fixtures import catalogue_candidate, ingest
+from tests.ingest_fixtures import catalogue_candidate, ingest
 
 # (model_type, task, transformers class): two BERT heads, so BERT base appears in two tasks.
 POPULATION = (

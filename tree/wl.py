@@ -161,8 +161,8 @@ def networkx_hashes(graph: nx.DiGraph, settings: WlSettings | None = None) -> Wl
 # -- the fast path ------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class TreeShape:
-    """Edges of a module tree by node position (``ModuleTree.nodes`` order); the root is position 0."""
+class EdgeIndex:
+    """The fast path's view of a module tree: its edges by node position (``ModuleTree.nodes`` order)."""
 
     parents: tuple[int, ...]  # -1 for the root
     children: tuple[tuple[int, ...], ...]
@@ -175,7 +175,7 @@ class TreeShape:
         return max(1, self.depth)
 
 
-def tree_shape(tree: ModuleTree) -> TreeShape:
+def edge_index(tree: ModuleTree) -> EdgeIndex:
     position = {id(node): i for i, node in enumerate(tree)}
     parents = tuple(position[id(node.parent)] if node.parent is not None else -1 for node in tree)
     children = tuple(tuple(position[id(child)] for child in node.children) for node in tree)
@@ -184,7 +184,7 @@ def tree_shape(tree: ModuleTree) -> TreeShape:
         holder, target = position[id(tied.holder)], position[id(tied.target)]
         if parents[target] != holder:  # a DiGraph keeps one edge per pair: the child edge wins
             extra.add((holder, target))
-    return TreeShape(parents, children, tuple(sorted(extra)), tree.max_depth)
+    return EdgeIndex(parents, children, tuple(sorted(extra)), tree.max_depth)
 
 
 class HashMemo:
@@ -208,11 +208,11 @@ class HashMemo:
 
 
 def wl_hashes(tree: ModuleTree, label: Label = structural_label, settings: WlSettings | None = None,
-              memo: HashMemo | None = None, shape: TreeShape | None = None) -> WlResult:
+              memo: HashMemo | None = None, shape: EdgeIndex | None = None) -> WlResult:
     """Graph hash (``shape.hash_iterations`` iterations) and subtree-feature bag in one pass, equal to
     :func:`networkx_hashes` on :func:`to_digraph`."""
     settings = settings or WlSettings()
-    shape = shape or tree_shape(tree)
+    shape = shape or edge_index(tree)
     if memo is None or memo.digest_size != settings.digest_size:
         memo = HashMemo(settings.digest_size)
     hash_iterations = shape.hash_iterations

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from nnstruct.choices import Source, Status
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.quiet import quiet
 from nnstruct.ingest.sources.catalogue_repairs import repair_config
 
-SOURCE = "transformers"
+SOURCE = Source.TRANSFORMERS
 
 
 def model_id(model_type: str, task: str) -> str:
@@ -57,7 +58,7 @@ def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[C
                     configs[model_type] = f"default config cannot be made: {type(exc).__name__}: {first}"[:300]
             config = configs[model_type]
             if isinstance(config, str):
-                yield Candidate(model_id(model_type, task), task, SOURCE, status="failed", reason=config,
+                yield Candidate(model_id(model_type, task), task, SOURCE, status=Status.FAILED, reason=config,
                                 metadata={"model_type": model_type})
             else:
                 metadata = {"config_repairs": repairs[model_type]} if repairs.get(model_type) else {}

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+from nnstruct.choices import Source
 from nnstruct.errors import NnstructError
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
@@ -57,7 +58,7 @@ def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[C
             log(f"{task}: {len(models)} model(s) listed")
             fetched = pool.map(lambda model: fetch_config(model.id, model.sha, access), models)
             for model, fetch in zip(models, fetched, strict=True):
-                yield Candidate(id=model.id, task=task, source="hub", config=fetch.config,
+                yield Candidate(id=model.id, task=task, source=Source.HUB, config=fetch.config,
                                 metadata=dict(model.metadata), status=fetch.status, reason=fetch.reason)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -26,6 +26,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from nnstruct.choices import Status
 from nnstruct.ingest.sources.config_json import ConfigUnreadable, read_config_json
 from nnstruct.ingest.sources.hub_access import HubAccess
 from nnstruct.ingest.sources.hub_listing import one_line
@@ -47,7 +48,7 @@ def fetch_config(repo_id: str, revision: str | None, access: HubAccess) -> Confi
     try:
         return ConfigFetch(read_config_json(path))
     except ConfigUnreadable as exc:
-        return ConfigFetch(None, "failed", str(exc))
+        return ConfigFetch(None, Status.FAILED, str(exc))
 
 
 class _Refused(Exception):
@@ -80,22 +81,22 @@ def _download(repo_id: str, revision: str | None, access: HubAccess) -> str:
         return str(hf_hub_download(repo_id, "config.json", revision=revision, endpoint=endpoint,
                                    local_files_only=access.offline, tqdm_class=_NoBar))
     except GatedRepoError as exc:
-        raise _Refused("skipped", f"gated model: the hub refused config.json (HTTP {_status(exc)}); accept its terms "
-                                  "on the hub and set HF_TOKEN to a token with access") from exc
+        raise _Refused(Status.SKIPPED, f"gated model: the hub refused config.json (HTTP {_status(exc)}); accept its "
+                                       "terms on the hub and set HF_TOKEN to a token with access") from exc
     except RepositoryNotFoundError as exc:
-        raise _Refused("failed", f"not found on the hub (HTTP {_status(exc)}): the repo was deleted or renamed, "
+        raise _Refused(Status.FAILED, f"not found on the hub (HTTP {_status(exc)}): the repo was deleted or renamed, "
                                  "or is private") from exc
     except RevisionNotFoundError as exc:
-        raise _Refused("failed", f"revision {revision} not found on the hub (the repo changed since it was "
+        raise _Refused(Status.FAILED, f"revision {revision} not found on the hub (the repo changed since it was "
                                  "listed)") from exc
     except RemoteEntryNotFoundError as exc:
-        raise _Refused("skipped", "the repo has no config.json") from exc
+        raise _Refused(Status.SKIPPED, "the repo has no config.json") from exc
     except LocalEntryNotFoundError as exc:
         if access.offline:
-            raise _Refused("skipped", "config.json is not in the local HF cache (HF_HUB_OFFLINE is set)") from exc
+            raise _Refused(Status.SKIPPED, "config.json is not in the local HF cache (HF_HUB_OFFLINE is set)") from exc
         raise _network_failure(exc, endpoint) from exc
     except HfHubHTTPError as exc:
-        raise _Refused("failed", f"the hub answered HTTP {_status(exc)} for config.json: {one_line(exc)}") from exc
+        raise _Refused(Status.FAILED, f"the hub answered HTTP {_status(exc)} for config.json: {one_line(exc)}") from exc
     except (httpx2.HTTPError, OSError) as exc:
         raise _network_failure(exc, endpoint) from exc
 
@@ -106,13 +107,13 @@ def _network_failure(exc: BaseException, endpoint: str) -> _Refused:
     cause: BaseException | None = exc
     while cause is not None:  # huggingface_hub wraps the transport error in LocalEntryNotFoundError
         if isinstance(cause, httpx2.TimeoutException):
-            return _Refused("failed", f"timed out fetching config.json from {endpoint} (HF_HUB_ETAG_TIMEOUT / "
+            return _Refused(Status.FAILED, f"timed out fetching config.json from {endpoint} (HF_HUB_ETAG_TIMEOUT / "
                                       "HF_HUB_DOWNLOAD_TIMEOUT set how long to wait)")
         if isinstance(cause, httpx2.HTTPError):
-            return _Refused("failed", f"cannot reach the hub at {endpoint} for config.json: "
+            return _Refused(Status.FAILED, f"cannot reach the hub at {endpoint} for config.json: "
                                       f"{one_line(cause) or type(cause).__name__}")
         cause = cause.__cause__ or cause.__context__
-    return _Refused("failed", f"cannot fetch config.json from {endpoint}: {one_line(exc) or type(exc).__name__}")
+    return _Refused(Status.FAILED, f"cannot fetch config.json from {endpoint}: {one_line(exc) or type(exc).__name__}")
 
 
 def _status(exc: Any) -> int | str:

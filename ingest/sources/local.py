@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnstruct.choices import Source, Status
 from nnstruct.errors import NnstructError
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
@@ -139,11 +140,11 @@ def _candidate(folder: ModelFolder, tasks: tuple[str, ...]) -> Candidate:
     try:
         config = read_config_json(folder.path / CONFIG)
     except ConfigUnreadable as exc:
-        return Candidate(folder.model_id, given or "", "local", status="failed", reason=str(exc))
+        return Candidate(folder.model_id, given or "", Source.LOCAL, status=Status.FAILED, reason=str(exc))
     task = given or _task_of(config)
     if task is None:
-        return Candidate(folder.model_id, "", "local", config=config, status="skipped", reason=NO_TASK_REASON)
-    return Candidate(folder.model_id, task, "local", config=config)
+        return Candidate(folder.model_id, "", Source.LOCAL, config=config, status=Status.SKIPPED, reason=NO_TASK_REASON)
+    return Candidate(folder.model_id, task, Source.LOCAL, config=config)
 
 
 def _task_of(config: dict) -> str | None:

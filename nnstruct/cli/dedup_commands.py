@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from nnstruct import api
 from nnstruct.cli import output
 from nnstruct.cli.options import connection_options, dedup_flags, settings_from
 
@@ -14,7 +15,7 @@ from nnstruct.cli.options import connection_options, dedup_flags, settings_from
 @dedup_flags
 @connection_options
 @click.pass_context
-def dedup(ctx: click.Context, label: str, **flags: Any) -> None:
+def dedup(ctx: click.Context, **flags: Any) -> None:
     """Group the ingested models by name family and/or by architecture, and store the grouping in the graph.
 
     name: each model joins a Family (config model_type, else its class without the head, else its id), and one
@@ -22,7 +23,8 @@ def dedup(ctx: click.Context, label: str, **flags: Any) -> None:
     architecture: every stored module tree is hashed with Weisfeiler-Lehman (networkx); trees with equal hashes
     are exact duplicates (Architecture.class_hash), trees whose WL feature cosine reaches the threshold are
     linked (SIMILAR_TO) and clustered (Cluster), and one model per cluster and task gets rep_architecture = true.
-    A new run replaces the previous labelling of its strategy in one transaction.
+    Model.views lists the views that keep each model. A new run replaces the previous labelling of its strategy
+    in one transaction.
 
     \b
     Example:
@@ -30,19 +32,9 @@ def dedup(ctx: click.Context, label: str, **flags: Any) -> None:
       nnstruct dedup --strategy architecture --similarity-threshold 0.9
       nnstruct dedup --strategy both --label class+shape
     """
-    from nnstruct.dedup.runner import run_dedup
-    from nnstruct.graph.connection import connect
-    from nnstruct.graph.schema import init_schema
-
     settings = settings_from(ctx, **flags)
-    strategy = str(settings.dedup_strategy).strip().lower()
-    threshold = settings.similarity_threshold
-    from nnstruct.dedup.runner import validate
-
-    validate(strategy, threshold, label)  # before connecting: bad input fails fast
-    with connect(settings) as graph:
-        init_schema(graph)
-        summary = run_dedup(graph, strategy, threshold, label, log=lambda line: output.err.print(line))
+    api.check_dedup(settings)  # before connecting: bad input fails fast
+    summary = api.dedup(settings, log=lambda line: output.err.print(line, markup=False, highlight=False))
     for line in summary.lines():
         output.err.print(line, highlight=False, markup=False)
 

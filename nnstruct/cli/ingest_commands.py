@@ -3,61 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from nnstruct import api
 from nnstruct.cli import output
+from nnstruct.cli.ingest_progress import RichProgress, print_summary
 from nnstruct.cli.options import connection_options, ingest_flags, settings_from
-from nnstruct.errors import NnstructError
-from nnstruct.settings import Settings
-
-if TYPE_CHECKING:
-    from nnstruct.ingest.options import IngestOptions
-    from nnstruct.ingest.runner import IngestResult
-
-SOURCES = ("hub", "local", "transformers")
-
-
-def ingest_options(settings: Settings, paths: tuple[Path, ...] = ()) -> IngestOptions:
-    """Resolve the run's options from settings (flags > env > nnstruct.toml > defaults); raises on bad input."""
-    from nnstruct.ingest.options import IngestOptions
-    from nnstruct.ingest.tasks import validate_tasks
-
-    source = str(settings.source).strip().lower()
-    if paths and settings.resolve("source").origin == "default":
-        source = "local"  # `nnstruct ingest ./my-model` means the local source
-    if source not in SOURCES:
-        raise NnstructError(f"unknown source {source!r}; use one of {', '.join(SOURCES)}")
-    if source == "local" and not paths:
-        raise NnstructError("--source local needs at least one PATH (a model folder, or a folder of them)")
-    if paths and source != "local":
-        raise NnstructError(f"PATH arguments go with --source local, not --source {source}")
-    for name in ("limit", "min_models", "workers", "build_timeout"):
-        if settings.get(name) < 0:
-            raise NnstructError(f"--{name.replace('_', '-')} must be 0 or more, not {settings.get(name)}")
-    tasks = validate_tasks(settings.tasks)  # unknown task: NnstructError naming close matches, exit 2
-    limit_given = settings.resolve("limit").origin != "default"
-    return IngestOptions(
-        source=source, tasks=tasks, limit=settings.limit, min_models=settings.min_models, workers=settings.workers,
-        trust_remote_code=settings.trust_remote_code, build_timeout=settings.build_timeout or None,
-        paths=tuple(paths), catalogue_limit=settings.limit if limit_given else None,
-    )
-
-
-def run_from_settings(settings: Settings, paths: tuple[Path, ...] = (), force: bool = False) -> IngestResult:
-    """What ``nnstruct ingest`` does, for other commands (``nnstruct run``): progress and summary on stderr."""
-    from dataclasses import replace
-
-    from nnstruct.cli.ingest_progress import RichProgress, print_summary
-    from nnstruct.graph.connection import connect
-    from nnstruct.ingest.runner import run_ingest, source_candidates
-
-    options = replace(ingest_options(settings, paths), force=force)
-    with connect(settings) as graph, RichProgress(output.err) as progress:
-        result = run_ingest(graph, source_candidates(options), options, progress)
-    print_summary(result, output.err)
-    return result
 
 
 @click.command("ingest")
@@ -81,8 +34,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], force: bool, **flags: An
       nnstruct ingest ~/.cache/huggingface/hub --tasks text-generation
     """
     settings = settings_from(ctx, **flags)
-    ingest_options(settings, paths)  # bad input fails before connecting
-    result = run_from_settings(settings, paths, force=force)
+    api.ingest_options(settings, paths, force)  # bad input fails before connecting
+    with RichProgress(output.err) as progress:
+        result = api.ingest(settings, paths, force, progress)
+    print_summary(result, output.err)
     return result.exit_code
 
 

@@ -1,19 +1,24 @@
-"""How an ingest run looks on stderr: a rich progress bar while it works, a summary table when it ends."""
+"""How the stages look on stderr: a rich progress bar while ingest works, summaries when a stage ends."""
 
 from __future__ import annotations
 
 from collections import Counter
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nnstruct.choices import Status
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.runner import IngestResult
 from nnstruct.ingest.runner import Progress as RunProgress
 
-STATUSES = ("ok", "skipped", "failed", "already")
+if TYPE_CHECKING:
+    from nnstruct.analysis.analyze import AnalysisResult
+
+STATUSES = (*Status, "already")  # the summary's columns: each status, then models already in the graph
 
 
 class RichProgress(RunProgress):
@@ -29,12 +34,18 @@ class RichProgress(RunProgress):
         self.total = self.bars.add_task("all models", total=0, current="")
         self.tasks: dict[str, TaskID] = {}
 
-    def __enter__(self) -> RichProgress:
+    def start(self) -> None:
         self.bars.start()
+
+    def stop(self) -> None:
+        self.bars.stop()
+
+    def __enter__(self) -> RichProgress:
+        self.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.bars.stop()
+        self.stop()
 
     def _task(self, task: str) -> TaskID:
         if task not in self.tasks:
@@ -96,3 +107,13 @@ def print_summary(result: IngestResult, console: Console, slowest: int = 5, reas
         if len(why) > reasons:
             reasons_table.add_row("", "", f"... and {len(why) - reasons} other reason(s)")
         console.print(reasons_table)
+
+
+def analysis_report(results: list[AnalysisResult]) -> None:
+    """Each analysed view: its warnings and what it wrote where."""
+    from nnstruct.cli import output
+
+    for result in results:
+        for warning in result.warnings:
+            output.err.print(f"warning: {warning}", markup=False, highlight=False)
+        output.err.print(result.summary(), markup=False, highlight=False)

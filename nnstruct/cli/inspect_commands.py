@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from nnstruct import api
 from nnstruct.cli import output
 from nnstruct.cli.options import connection_options, settings_from
 from nnstruct.errors import NnstructError
 
 if TYPE_CHECKING:
-    from nnstruct.graph.connection import Graph
     from nnstruct.graph.model_trees import StoredModel
 
 
@@ -31,12 +31,6 @@ def _print_unwrapped(renderable: Any) -> None:
     width = Measurement.get(console, console.options.update(max_width=100_000), renderable).maximum
     # Console.print(width=) cannot go past the console's own width (80 when piped): use a console that wide.
     Console(width=max(width, 80), soft_wrap=False, highlight=False).print(renderable)
-
-
-def _read_trees(graph: Graph, model_ids: tuple[str, ...] | list[str]) -> list[StoredModel]:
-    from nnstruct.graph.model_trees import read_model_tree
-
-    return [read_model_tree(graph, model_id) for model_id in model_ids]
 
 
 @click.command("show")
@@ -58,29 +52,10 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **fla
       nnstruct show transformers/bert/text-classification --depth 3
       nnstruct show transformers/bert/text-classification --no-fold
     """
-    from nnstruct.graph.connection import connect
     from nnstruct.inspection.tree_view import render
 
-    with connect(settings_from(ctx, **flags)) as graph:
-        tree = _read_trees(graph, [model_id])[0]
-    _print_unwrapped(render(tree, max_depth=depth, folded=fold))
-
-
-def wl_similarity(graph: Graph, a: StoredModel, b: StoredModel) -> tuple[float | None, str, dict[str, float]]:
-    """Weisfeiler-Lehman similarity of the two stored architectures, from dedup (the one place diff asks).
-
-    Returns the headline score (class labels, what architecture dedup clusters on), a note, and the score per
-    label (``class``, ``class+shape``)."""
-    from nnstruct.dedup import architecture_similarity
-
-    hash_a, hash_b = a.architecture["hash"], b.architecture["hash"]
-    scores = {label: architecture_similarity(graph, hash_a, hash_b, label=label) for label in ("class", "class+shape")}
-    headline = scores["class"]
-    note = (f"cosine of WL subtree features, class labels; class+shape labels: {scores['class+shape'].score:.3f}; "
-            f"{headline.settings.describe()}")
-    if headline.same_architecture:
-        note = "same stored architecture"
-    return headline.score, note, {label: score.score for label, score in scores.items()}
+    model = api.stored_model(model_id, settings_from(ctx, **flags))
+    _print_unwrapped(render(model, max_depth=depth, folded=fold))
 
 
 @click.command("diff")
@@ -104,13 +79,9 @@ def diff(ctx: click.Context, model_a: str, model_b: str, fmt: str, **flags: Any)
       nnstruct diff transformers/bert/text-classification transformers/roberta/text-classification
       nnstruct diff transformers/bert/fill-mask transformers/gpt2/text-generation --format json
     """
-    from nnstruct.graph.connection import connect
-    from nnstruct.inspection.tree_diff import diff_trees, render
+    from nnstruct.inspection.tree_diff import render
 
-    with connect(settings_from(ctx, **flags)) as graph:
-        tree_a, tree_b = _read_trees(graph, [model_a, model_b])
-        result = diff_trees(tree_a, tree_b)
-        result.similarity, result.similarity_note, result.similarity_by_label = wl_similarity(graph, tree_a, tree_b)
+    result = api.diff_models(model_a, model_b, settings_from(ctx, **flags))
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -194,8 +165,9 @@ def export_command(ctx: click.Context, model_ids: tuple[str, ...], fmt: str, out
     ids = list(dict.fromkeys(model_ids))
     output_path = Path(output_given).expanduser() if output_given else None
     folder = _as_folder(output_given, fmt, len(ids))
-    with connect(settings_from(ctx, **flags)) as graph:
-        trees = _read_trees(graph, ids)
+    settings = settings_from(ctx, **flags)
+    with connect(settings) as graph:
+        trees = [api.stored_model(model_id, settings, graph) for model_id in ids]
     if output_path is None:
         if fmt == "graphml":
             buffer = io.BytesIO()

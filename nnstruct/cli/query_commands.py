@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
+from nnstruct.choices import View
 from nnstruct.cli import output
-from nnstruct.cli.options import connection_options, pop_connection_flags, settings_from
+from nnstruct.cli.options import connection_options, settings_from
 from nnstruct.errors import NnstructError
 
 
@@ -46,7 +47,7 @@ def _params_note(params: dict[str, Any], used: set[str]) -> str:
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="A query parameter (repeatable); VALUE is a Cypher literal (10, 'x', null, [1,2]) or text; "
                    "tasks=a,b gives a list.")
-@click.option("--view", type=click.Choice(("none", "name", "architecture")), default=None,
+@click.option("--view", type=click.Choice([str(v) for v in View], case_sensitive=False), default=None,
               help="Shortcut for --param view=VIEW.")
 @click.option("--tasks", default=None, help="Shortcut for --param tasks=a,b.")
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json", "chart")), default="table",
@@ -87,7 +88,7 @@ def query(ctx: click.Context, query_file: str | None, params: tuple[str, ...], v
     query_file_ = resolve_query(query_file)
     given = parse_params([*params, *_shortcut_params(view, tasks)], query_file_.defaults)
     renders = _chart_specs(query_file_, render_text) if fmt == "chart" else []
-    settings = settings_from(ctx, **pop_connection_flags(flags))
+    settings = settings_from(ctx, **flags)
     with connect(settings) as graph:
         result = run_file(graph, query_file_, given)
     name = display_name(query_file_)
@@ -145,7 +146,7 @@ def _draw(result: Any, renders: list[Any], out_dir: Path) -> None:
 @click.argument("spec", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="A parameter for every block (repeatable), over the spec's `<!-- params: -->` defaults.")
-@click.option("--view", type=click.Choice(("none", "name", "architecture")), default=None,
+@click.option("--view", type=click.Choice([str(v) for v in View], case_sensitive=False), default=None,
               help="Shortcut for --param view=VIEW.")
 @click.option("--tasks", default=None, help="Shortcut for --param tasks=a,b.")
 @click.option("--output-dir", type=click.Path(path_type=Path), default=None,
@@ -175,7 +176,7 @@ def report(ctx: click.Context, spec: Path, params: tuple[str, ...], view: str | 
     parsed = parse_spec(spec)
     given = {**parsed.params, **parse_params([*params, *_shortcut_params(view, tasks)], parsed.params)}
     root = prepare_folder(output_dir or Path(f"report_{spec.stem}"))
-    settings = settings_from(ctx, **pop_connection_flags(flags))
+    settings = settings_from(ctx, **flags)
     with connect(settings) as graph:
         workspace = Workspace(graph, root, given,
                               lambda message: output.err.print(f"  {message}", markup=False, highlight=False))

@@ -3,122 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from nnstruct import api
 from nnstruct.cli import output
-from nnstruct.cli.options import (
-    connection_options,
-    dedup_flags,
-    ingest_flags,
-    pop_connection_flags,
-    settings_from,
-)
-from nnstruct.errors import EXIT_OK, EXIT_SOME_FAILED, NnstructError
-
-if TYPE_CHECKING:
-    from nnstruct.graph.connection import Graph
-    from nnstruct.settings import Settings
-
-
-@dataclass
-class RunSummary:
-    """What ``nnstruct run --json`` prints; also returned to Python callers."""
-
-    stages: list[str]
-    started_local_server: bool = False
-    ingest: dict[str, Any] | None = None
-    dedup: dict[str, Any] | None = None
-    analysis: list[dict[str, Any]] = field(default_factory=list)
-    exit_code: int = EXIT_OK
+from nnstruct.cli.ingest_progress import RichProgress, analysis_report, print_summary
+from nnstruct.cli.options import connection_options, dedup_flags, ingest_flags, setting_option, settings_from
 
 
 def _log(message: str) -> None:
     output.err.print(f"  {message}", markup=False, highlight=False)
-
-
-def _ensure_server(settings: Settings) -> bool:
-    """Start the local Neo4j when no server is configured and none runs; True when this run started it."""
-    if settings.neo4j_uri is not None:
-        return False
-    from nnstruct.graph.server.launcher import ensure_running
-
-    started = ensure_running(settings, timeout=300, echo=_log)
-    if started:
-        output.err.print(
-            f"started the local Neo4j server at bolt://127.0.0.1:{settings.bolt_port}; it keeps running for "
-            "Neo4j Browser and later commands: stop it with `nnstruct neo4j stop`", highlight=False)
-    return started
-
-
-def _ingest(settings: Settings, paths: tuple[Path, ...], force: bool) -> dict[str, Any]:
-    from nnstruct.cli.ingest_commands import run_from_settings
-
-    result = run_from_settings(settings, paths, force=force)
-    return {
-        "ok": result.ok,
-        "skipped": len(result.skipped),
-        "failed": len(result.failures),
-        "already_ingested": sum(result.already_ingested.values()),
-        "architectures_created": result.architectures_created,
-        "modules_written": result.modules_written,
-        "seconds": round(result.seconds, 1),
-        "per_task": {task: dict(counts) for task, counts in sorted(result.counts().items())},
-        "failures": [{"id": r.id, "task": r.task, "reason": r.reason} for r in result.failures],
-        "exit_code": result.exit_code,
-    }
-
-
-def _dedup(graph: Graph, settings: Settings, label: str) -> dict[str, Any]:
-    from nnstruct.dedup import run_dedup
-
-    summary = run_dedup(graph, settings.dedup_strategy, settings.similarity_threshold, label, log=_log)
-    for line in summary.lines():
-        output.err.print(line, markup=False, highlight=False)
-    return asdict(summary)
-
-
-def _analyze(graph: Graph, settings: Settings, append_timestamp: bool) -> list[dict[str, Any]]:
-    from nnstruct.cli.analyze_commands import analyze_views
-
-    results = analyze_views(graph, settings, settings.dedup_strategy, list(settings.tasks) or None, append_timestamp)
-    return [{
-        "view": result.view, "output_dir": str(result.output_dir), "charts": len(result.charts),
-        "csvs": len(result.csvs), "report_markdown": str(result.report_markdown),
-        "report_html": str(result.report_html), "seconds": round(result.seconds, 1),
-    } for result in results]
-
-
-def run_pipeline(settings: Settings, stages: list[str], paths: tuple[Path, ...] = (), force: bool = False,
-                 label: str = "class", append_timestamp: bool = False) -> RunSummary:
-    """Run the chosen stages in order; the same runner serves the CLI and Python callers."""
-    from nnstruct.cli.ingest_commands import ingest_options as resolve_ingest_options
-    from nnstruct.dedup.runner import validate
-    from nnstruct.graph.connection import connect
-
-    # Bad input fails before anything starts or is written.
-    if "ingest" in stages:
-        resolve_ingest_options(settings, paths)
-    if "dedup" in stages:
-        validate(settings.dedup_strategy, settings.similarity_threshold, label)
-    summary = RunSummary(stages=stages, started_local_server=_ensure_server(settings))
-    if "ingest" in stages:
-        output.err.rule("ingest")
-        summary.ingest = _ingest(settings, paths, force)
-        if summary.ingest["exit_code"] not in (EXIT_OK, EXIT_SOME_FAILED):
-            raise NnstructError("ingest stored no model; nothing to deduplicate or analyse")
-        summary.exit_code = summary.ingest["exit_code"]
-    with connect(settings) as graph:
-        if "dedup" in stages:
-            output.err.rule("dedup")
-            summary.dedup = _dedup(graph, settings, label)
-        if "analyze" in stages:
-            output.err.rule("analyze")
-            summary.analysis = _analyze(graph, settings, append_timestamp)
-    return summary
 
 
 @click.command("run")
@@ -128,17 +25,15 @@ def run_pipeline(settings: Settings, stages: list[str], paths: tuple[Path, ...] 
 @click.option("--analyze", "do_analyze", is_flag=True, help="Run the analysis stage.")
 @ingest_flags
 @dedup_flags
-@click.option("--output-dir", type=click.Path(path_type=Path), default=None,
-              help="Analysis folder [env NNSTRUCT_OUTPUT_DIR; default: analysis_result_<view>; with "
-                   "--dedup-strategy both, one sub-folder per view].")
+@setting_option("output_dir")
 @click.option("--append-timestamp", is_flag=True, help="Add _YYYYmmdd-HHMMSS to analysis folders.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and --json).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of every stage on stdout.")
 @connection_options
 @click.pass_context
 def run(ctx: click.Context, all_stages: bool, do_ingest: bool, do_dedup: bool, do_analyze: bool,
-        paths: tuple[Path, ...], force: bool, label: str, output_dir: Path | None, append_timestamp: bool,
-        quiet: bool, as_json: bool, **flags: Any) -> int:
+        paths: tuple[Path, ...], force: bool, append_timestamp: bool, quiet: bool, as_json: bool, **flags: Any
+        ) -> int:
     """Run the pipeline: ingest models, deduplicate them, analyse the graph.
 
     Without a configured Neo4j (--uri / NEO4J_URI) the local server is started if it is not running, and
@@ -155,18 +50,43 @@ def run(ctx: click.Context, all_stages: bool, do_ingest: bool, do_dedup: bool, d
     Example, re-run only the later stages:
       nnstruct run --dedup --analyze --dedup-strategy both --similarity-threshold 0.9
     """
-    stages = [name for name, chosen in (("ingest", do_ingest), ("dedup", do_dedup), ("analyze", do_analyze))
+    stages = [name for name, chosen in zip(api.STAGES, (do_ingest, do_dedup, do_analyze), strict=True)
               if chosen or all_stages]
     if not stages:
         raise click.UsageError("choose the stages: --all, or any of --ingest, --dedup, --analyze")
-    connection = pop_connection_flags(flags)
-    settings = settings_from(ctx, output_dir=output_dir, **connection, **flags)
+    settings = settings_from(ctx, **flags)
     if quiet:
         output.err.quiet = True
-    summary = run_pipeline(settings, stages, paths, force=force, label=label, append_timestamp=append_timestamp)
+    progress = RichProgress(output.err) if "ingest" in stages else None
+    try:
+        summary = api.run_pipeline(settings, stages, paths, force=force, append_timestamp=append_timestamp,
+                                   log=_log, progress=progress, on_stage=lambda name: _stage(name, progress),
+                                   on_result=lambda name, result: _done(name, result, progress))
+    finally:
+        if progress is not None:
+            progress.stop()
     if as_json:
-        click.echo(json.dumps(asdict(summary), indent=2, default=str))
+        click.echo(json.dumps(summary.to_json(), indent=2, default=str))
     return summary.exit_code
+
+
+def _stage(name: str, progress: RichProgress | None) -> None:
+    output.err.rule(name)
+    if name == "ingest" and progress is not None:
+        progress.start()
+
+
+def _done(name: str, result: Any, progress: RichProgress | None) -> None:
+    """What each stage did, on stderr, as it ends."""
+    if name == "ingest":
+        if progress is not None:
+            progress.stop()
+        print_summary(result, output.err)
+    elif name == "dedup":
+        for line in result.lines():
+            output.err.print(line, markup=False, highlight=False)
+    else:
+        analysis_report(result)
 
 
 COMMANDS = [run]

@@ -15,8 +15,7 @@ import os
 import pytest
 
 from nnstruct.graph.connection import Graph
-
-from .server_fixtures import CONNECTION_VARS, error_line, free_port, run_cli
+from tests.server_fixtures import CONNECTION_VARS, error_line, free_port, run_cli
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from nnstruct.errors import NnstructError
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.sources import local as local_source
-
-from .hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture, run_nnstruct  # noqa: F401 - fixtures
+from tests.hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture, run_nnstruct  # noqa: F401 - fixtures
 
 
 def collect(*paths: Path, tasks: tuple[str, ...] = ()) -> tuple[list[Candidate], list[str]]:

@@ -16,9 +16,8 @@ from nnstruct.graph.server.ports import free_port
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.sources import hub as hub_source
+from tests.hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture, run_nnstruct  # noqa: F401 - fixtures
 from tests.support.fake_hub import GATED, MALFORMED, MISSING, NO_CONFIG, SLOW, FakeHub
-
-from .hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture, run_nnstruct  # noqa: F401 - fixtures
 
 TC = "text-classification"
 

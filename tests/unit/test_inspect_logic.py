@@ -15,8 +15,7 @@ from nnstruct.inspection import export
 from nnstruct.inspection.tree_diff import change_line, diff_trees
 from nnstruct.inspection.tree_view import totals, view_rows
 from nnstruct.tree.fold import Signatures, fold, names_label
-
-from .inspect_fixtures import build_on_meta, tree_of
+from tests.inspect_fixtures import build_on_meta, tree_of
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,11 @@ from nnstruct.tree.wl import (
     WlSettings,
     class_label,
     class_shape_label,
+    edge_index,
     networkx_hashes,
     structural_label,
     to_digraph,
     tree_hash,
-    tree_shape,
     wl_hashes,
 )
 from tests.dedup_trees import conv_rows, encoder_rows, module_tree, tree
@@ -89,8 +89,8 @@ def test_broken_trees_are_refused() -> None:
 
 
 def test_depth_sets_hash_iterations() -> None:
-    assert tree_shape(module_tree([{"path": p} for p in ("", "a", "a.b", "a.b.c")])).hash_iterations == 3
-    assert tree_shape(module_tree([{"path": ""}])).hash_iterations == 1
+    assert edge_index(module_tree([{"path": p} for p in ("", "a", "a.b", "a.b.c")])).hash_iterations == 3
+    assert edge_index(module_tree([{"path": ""}])).hash_iterations == 1
 
 
 def _random_bags(seed: int = 7, families: int = 12, members: int = 15) -> list[Counter[str]]:

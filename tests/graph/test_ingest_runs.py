@@ -18,8 +18,7 @@ from nnstruct.graph.connection import Graph
 from nnstruct.graph.writer import GraphWriter
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.meta_build import BuildJob, run_job
-
-from .ingest_fixtures import catalogue_candidate, ingest, remote_code_folder, snapshot
+from tests.ingest_fixtures import catalogue_candidate, ingest, remote_code_folder, snapshot
 
 SMALL = [("bert", "fill-mask"), ("gpt2", "text-generation"), ("distilbert", "text-classification"),
          ("roberta", "token-classification")]

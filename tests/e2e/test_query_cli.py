@@ -15,8 +15,7 @@ import pytest
 from PIL import Image
 
 from nnstruct.graph.connection import Graph
-
-from .analysis_fixtures import populate, reference
+from tests.analysis_fixtures import populate, reference
 
 
 @pytest.fixture(scope="module")

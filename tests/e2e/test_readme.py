@@ -20,7 +20,7 @@ import pytest
 from nnstruct.graph.connection import Graph
 from nnstruct.settings import SETTINGS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 SKIP_MARK = re.compile(r"<!-- not run by tests/test_readme\.py: (.*?) -->")
 EXIT_1_MARK = re.compile(r"<!-- tests/test_readme\.py accepts exit code 1 here: (.*?) -->")

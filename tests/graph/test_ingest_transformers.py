@@ -14,8 +14,7 @@ from nnstruct.graph.connection import Graph
 from nnstruct.graph.schema import init_schema, reset
 from nnstruct.ingest.runner import IngestResult
 from nnstruct.ingest.tasks import all_tasks
-
-from .ingest_fixtures import catalogue_candidate, ingest
+from tests.ingest_fixtures import catalogue_candidate, ingest
 
 ARCHITECTURES = [
     ("bert", "text-classification"),

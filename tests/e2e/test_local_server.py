@@ -25,8 +25,7 @@ from nnstruct.graph.server import launcher
 from nnstruct.graph.server.paths import NEO4J_VERSION, ServerPaths
 from nnstruct.graph.server.server_config import ENTRY_POINT
 from nnstruct.settings import Settings
-
-from .server_fixtures import NNSTRUCT, error_line, free_port, local_env, run_cli
+from tests.server_fixtures import NNSTRUCT, error_line, free_port, local_env, run_cli
 
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

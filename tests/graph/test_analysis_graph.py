@@ -14,8 +14,7 @@ from PIL import Image
 
 from nnstruct.analysis import run_analysis, run_query
 from nnstruct.graph.connection import Graph
-
-from .analysis_fixtures import POPULATION, TASKS, model_id, populate, reference
+from tests.analysis_fixtures import POPULATION, TASKS, model_id, populate, reference
 
 
 @pytest.fixture(scope="module")

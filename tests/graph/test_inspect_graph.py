@@ -25,8 +25,7 @@ from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.runner import run_ingest, source_candidates
 from nnstruct.ingest.sources.catalogue import default_config, model_id
-
-from .inspect_fixtures import build_on_meta
+from tests.inspect_fixtures import build_on_meta
 
 TASK = "text-classification"
 BERT = model_id("bert", TASK)

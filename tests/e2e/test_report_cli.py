@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from nnstruct.graph.connection import Graph
-
-from .analysis_fixtures import populate
+from tests.analysis_fixtures import populate
 
 SPEC = '''<!-- params: {view: 'none', tasks: null} -->
 # Layer report
