@@ -58,6 +58,8 @@ def statement_errors(query: QueryFile, index: int) -> Iterator[None]:
     try:
         yield
     except Neo4jError as exc:
+        if exc.is_retryable():
+            raise  # a deadlock or a leader switch: the driver runs the transaction again
         code = exc.code or ""
         where = f"{query.display_name}, statement {index + 1} (line {query.statement_line(index)})"
         if "ParameterMissing" in code:
@@ -71,16 +73,17 @@ def statement_errors(query: QueryFile, index: int) -> Iterator[None]:
 
 def run_in(tx: neo4j.ManagedTransaction, query: QueryFile, params: dict[str, Any] | None = None,
            batched: str | None = None, batch: int = BATCH) -> list[dict[str, Any]]:
-    """Run every statement of ``query`` inside ``tx``, each with only the parameters it uses; with ``batched``,
-    once per ``batch`` rows of that list parameter. Returns the rows of the last statement (last batch)."""
+    """Run every statement of a shipped ``query`` inside the caller's ``tx``, each with only the parameters it
+    uses; with ``batched``, once per ``batch`` rows of that list parameter. Returns the rows of the last statement
+    (last batch). Neo4j's errors reach the caller as they are: its transaction function decides (the driver
+    retries transient ones, ingest links a tree another writer stored first on a ConstraintError)."""
     bound = query.bind(params)
     chunks = [bound] if batched is None else [
         {**bound, batched: bound[batched][start:start + batch]} for start in range(0, len(bound[batched]), batch)]
     rows: list[dict[str, Any]] = []
     for chunk in chunks:
-        for index, statement in enumerate(query.statements):
-            with statement_errors(query, index):
-                rows = tx.run(statement, statement_params(statement, chunk, query)).data()
+        for statement in query.statements:
+            rows = tx.run(statement, statement_params(statement, chunk, query)).data()
     return rows
 
 
