@@ -32,7 +32,8 @@ def plain(value: Any) -> Any:
 
 
 def flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """Map-valued columns (``m {.*} AS module``) spread into one column per key (``module.path``), for CSV."""
+    """Map-valued columns (``m {.*} AS module``) spread into one column per key, for CSV: ``path``, or
+    ``module.path`` where the key is a column of its own already."""
     maps = [column for column in frame.columns
             if len(frame) and frame[column].map(lambda value: isinstance(value, dict) or value is None).all()
             and frame[column].map(lambda value: isinstance(value, dict)).any()]
@@ -42,7 +43,8 @@ def flat(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         if column in maps:
             spread = pd.DataFrame([value or {} for value in frame[column]], index=frame.index)
-            parts.append(spread.add_prefix(f"{column}."))
+            taken = set(frame.columns)
+            parts.append(spread.rename(columns=lambda key, c=column: f"{c}.{key}" if key in taken else key))
         else:
             parts.append(frame[[column]])
     return pd.concat(parts, axis=1)
