@@ -40,11 +40,11 @@ def flat(frame: pd.DataFrame) -> pd.DataFrame:
     if not maps:
         return frame
     parts = []
+    taken = set(frame.columns)
     for column in frame.columns:
         if column in maps:
             spread = pd.DataFrame([value or {} for value in frame[column]], index=frame.index)
-            taken = set(frame.columns)
-            parts.append(spread.rename(columns=lambda key, c=column: f"{c}.{key}" if key in taken else key))
+            parts.append(spread.rename(columns={key: f"{column}.{key}" for key in spread.columns if key in taken}))
         else:
             parts.append(frame[[column]])
     return pd.concat(parts, axis=1)
