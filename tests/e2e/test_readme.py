@@ -2,10 +2,10 @@
 
 The README runs first (its first block is the main job over the whole catalogue), then the docs/ pages in the
 order the README links them; every page under docs/ must be linked. Blocks marked
-``<!-- not run by tests/test_readme.py: REASON -->`` (Docker, the live hub) are skipped with that reason, and so is
+``<!-- not run by tests/e2e/test_readme.py: REASON -->`` (Docker, the live hub) are skipped with that reason, and so is
 the line ``bin/test`` (the command that runs this very test). Shell blocks run in a scratch folder that holds the
 clone's ``bin/`` and ``queries/``, against the server the test run is configured for; Cypher blocks must return
-rows; Python blocks run in a fresh interpreter and must leave a non-empty ``df``.
+rows; Python blocks run in a fresh interpreter, and one that sets ``df`` must leave it non-empty.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 DOCS = REPO / "docs"
 DOC_LINK = re.compile(r"\]\((docs/[^)#\s]+\.md)[)#]")
-SKIP_MARK = re.compile(r"<!-- not run by tests/test_readme\.py: (.*?) -->")
-EXIT_1_MARK = re.compile(r"<!-- tests/test_readme\.py accepts exit code 1 here: (.*?) -->")
+SKIP_MARK = re.compile(r"<!-- not run by tests/e2e/test_readme\.py: (.*?) -->")
+EXIT_1_MARK = re.compile(r"<!-- tests/e2e/test_readme\.py accepts exit code 1 here: (.*?) -->")
 RUN_LANGUAGES = {"bash", "console", "cypher", "python"}
 
 
@@ -122,7 +122,8 @@ def run_cypher(block: Block, graph: Graph) -> None:
 
 
 def run_python(block: Block, cwd: Path) -> None:
-    done = subprocess.run([sys.executable, "-c", block.text + "\nassert len(df) > 0, df"], cwd=cwd,
+    check = "\nassert len(df) > 0, df" if re.search(r"^df = ", block.text, flags=re.MULTILINE) else ""
+    done = subprocess.run([sys.executable, "-c", block.text + check], cwd=cwd,
                           env=shell_env(), capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, f"{block.where}:\n{done.stderr[-3000:]}"
 
