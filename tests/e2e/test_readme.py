@@ -1,9 +1,11 @@
-"""The README works as written: every command block runs, in document order, as a newcomer would type it.
+"""The README and the pages under docs/ work as written: every command block runs, as a newcomer would type it.
 
-Blocks marked ``<!-- not run by tests/test_readme.py: REASON -->`` (Docker, the live hub) are skipped with that
-reason, and so is the line ``bin/test`` (the command that runs this very test). Shell blocks run in a scratch
-folder that holds the clone's ``bin/`` and ``queries/``, against the server the test run is configured for;
-Cypher blocks must return rows; the Python block runs in a fresh interpreter.
+The README runs first (its first block is the main job over the whole catalogue), then the docs/ pages in the
+order the README links them; every page under docs/ must be linked. Blocks marked
+``<!-- not run by tests/e2e/test_readme.py: REASON -->`` (Docker, the live hub) are skipped with that reason, and so is
+the line ``bin/test`` (the command that runs this very test). Shell blocks run in a scratch folder that holds the
+clone's ``bin/`` and ``queries/``, against the server the test run is configured for; Cypher blocks must return
+rows; Python blocks run in a fresh interpreter, and one that sets ``df`` must leave it non-empty.
 """
 
 from __future__ import annotations
@@ -18,17 +20,19 @@ from pathlib import Path
 import pytest
 
 from nnstruct.graph.connection import Graph
-from nnstruct.settings import SETTINGS
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
-SKIP_MARK = re.compile(r"<!-- not run by tests/test_readme\.py: (.*?) -->")
-EXIT_1_MARK = re.compile(r"<!-- tests/test_readme\.py accepts exit code 1 here: (.*?) -->")
+DOCS = REPO / "docs"
+DOC_LINK = re.compile(r"\]\((docs/[^)#\s]+\.md)[)#]")
+SKIP_MARK = re.compile(r"<!-- not run by tests/e2e/test_readme\.py: (.*?) -->")
+EXIT_1_MARK = re.compile(r"<!-- tests/e2e/test_readme\.py accepts exit code 1 here: (.*?) -->")
 RUN_LANGUAGES = {"bash", "console", "cypher", "python"}
 
 
 @dataclass(frozen=True)
 class Block:
+    document: str  # path relative to the clone
     line: int
     language: str
     text: str
@@ -37,11 +41,22 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"line{self.line}-{self.language}"
+        return f"{self.document}:{self.line}-{self.language}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.document} line {self.line}"
 
 
-def readme_blocks() -> list[Block]:
-    blocks, pending_skip, pending_exit_1, lines = [], None, False, README.read_text().splitlines()
+def linked_docs() -> list[Path]:
+    """The docs/ pages in the order the README first links them."""
+    names = dict.fromkeys(DOC_LINK.findall(README.read_text()))
+    return [REPO / name for name in names]
+
+
+def document_blocks(path: Path) -> list[Block]:
+    document = path.relative_to(REPO).as_posix()
+    blocks, pending_skip, pending_exit_1, lines = [], None, False, path.read_text().splitlines()
     i = 0
     while i < len(lines):
         mark = SKIP_MARK.search(lines[i])
@@ -55,10 +70,19 @@ def readme_blocks() -> list[Block]:
                 body.append(lines[i])
                 i += 1
             if language in RUN_LANGUAGES:
-                blocks.append(Block(start, language, "\n".join(body), pending_skip, pending_exit_1))
+                blocks.append(Block(document, start, language, "\n".join(body), pending_skip, pending_exit_1))
             pending_skip, pending_exit_1 = None, False
         i += 1
     return blocks
+
+
+def readme_blocks() -> list[Block]:
+    return document_blocks(README)
+
+
+def all_blocks() -> list[Block]:
+    """README first, then each linked docs/ page: the order a reader follows, and the order the state builds up."""
+    return [block for path in [README, *linked_docs()] for block in document_blocks(path)]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +110,7 @@ def run_shell(block: Block, cwd: Path) -> None:
     done = subprocess.run(["bash", "-c", script], cwd=cwd, env=shell_env(), capture_output=True, text=True,
                           timeout=3600, stdin=subprocess.DEVNULL)
     allowed = (0, 1) if block.may_exit_1 else (0,)
-    assert done.returncode in allowed, f"README line {block.line}: exit {done.returncode}\n{done.stderr[-3000:]}"
+    assert done.returncode in allowed, f"{block.where}: exit {done.returncode}\n{done.stderr[-3000:]}"
     assert "Traceback" not in done.stderr, done.stderr
 
 
@@ -94,16 +118,17 @@ def run_cypher(block: Block, graph: Graph) -> None:
     statements = [s.strip() for s in re.split(r";\s*$", block.text, flags=re.MULTILINE) if s.strip()]
     for statement in statements:
         rows = graph.read(statement)
-        assert rows, f"README line {block.line}: no rows from\n{statement}"
+        assert rows, f"{block.where}: no rows from\n{statement}"
 
 
 def run_python(block: Block, cwd: Path) -> None:
-    done = subprocess.run([sys.executable, "-c", block.text + "\nassert len(df) > 0, df"], cwd=cwd,
+    check = "\nassert len(df) > 0, df" if re.search(r"^df = ", block.text, flags=re.MULTILINE) else ""
+    done = subprocess.run([sys.executable, "-c", block.text + check], cwd=cwd,
                           env=shell_env(), capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, f"README line {block.line}:\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, f"{block.where}:\n{done.stderr[-3000:]}"
 
 
-BLOCKS = readme_blocks()
+BLOCKS = all_blocks()
 
 
 @pytest.mark.slow
@@ -124,17 +149,22 @@ def test_main_job_wrote_the_analysis_folder(workspace: Path) -> None:
     assert report.is_file() and report.stat().st_size > 10_000
 
 
-def test_readme_lists_every_setting_and_its_variables() -> None:
-    text = README.read_text()
-    for setting in SETTINGS:
-        assert f"`{setting.name}`" in text, setting.name
-        for variable in setting.env:
-            assert f"`{variable}`" in text, variable
+def test_every_docs_page_is_linked_from_the_readme_and_run() -> None:
+    pages = sorted(DOCS.glob("*.md"))
+    assert pages and sorted(linked_docs()) == pages
+    run = {block.document for block in BLOCKS if not block.skip_reason}
+    assert {"README.md", "docs/schema.md", "docs/dedup.md", "docs/analysis.md", "docs/neo4j.md"} <= run
+
+
+def test_the_readme_stays_short() -> None:
+    lines = README.read_text().splitlines()
+    assert len(lines) < 170
+    assert max(len(line) for line in lines) <= 120
 
 
 def test_the_two_commands_come_first() -> None:
     first = readme_blocks()[0]
-    assert first.language == "bash"
+    assert first == BLOCKS[0] and first.language == "bash" and not first.skip_reason
     assert [line.split("#")[0].strip() for line in first.text.splitlines()] == [
         "bin/nnstruct run --all --source transformers", "bin/test"]
     assert (REPO / ".ci" / "run").read_text().strip().endswith("exec bin/test")
