@@ -32,7 +32,7 @@ from nnstruct.ingest.build_pool import BuildPool
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.meta_build import BuildJob, BuildOutcome, plan_build
 from nnstruct.ingest.options import IngestOptions
-from nnstruct.ingest.structural_config import config_hash, normalized_config
+from nnstruct.ingest.structural_config import canonical_json, config_hash, normalized_config, structural_config
 from nnstruct.ingest.tasks import all_tasks
 
 SOURCE_MODULES = {Source.TRANSFORMERS: "catalogue", Source.HUB: "hub", Source.LOCAL: "local"}
@@ -44,7 +44,8 @@ HUB_METADATA = ("downloads", "likes", "pipeline_tag", "library_name", "created_a
 # Every property ingest owns on a Model: written on each (re)write, absent ones as null, so stale values go.
 MODEL_PROPERTIES = ("id", "source", "task", "status", "reason", "model_type", "class_name", "config_hash",
                     "arch_hash", "total_params", "trainable_params", "module_count", "max_depth", "build_seconds",
-                    "torch_version", "transformers_version", "ingested_at", "config_repairs", *HUB_METADATA)
+                    "torch_version", "transformers_version", "ingested_at", "config_repairs", "structural_config",
+                    *HUB_METADATA)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ class _Run:
             return
         try:
             plan = plan_build(candidate.config, candidate.task)
-            key = config_hash(normalized_config(candidate.config), plan.built_by)
+            normalized = normalized_config(candidate.config)
+            key = config_hash(normalized, plan.built_by)
         except Exception as exc:  # a config too broken to even plan: that model failed, the run goes on
             self._write(candidate, base, Status.FAILED, f"cannot read the config: {type(exc).__name__}: {exc}"[:300])
             return
@@ -169,6 +171,8 @@ class _Run:
             return
         base["config_hash"] = key
         base["class_name"] = plan.class_name
+        # Component detection (nnstruct.components) reads config-only facts (sliding window, experts per token).
+        base["structural_config"] = canonical_json(structural_config(normalized))
         if key in self.waiting:
             self.waiting[key].append((candidate, base))
             return

@@ -9,6 +9,7 @@ CREATE CONSTRAINT architecture_hash IF NOT EXISTS FOR (a:Architecture) REQUIRE a
 CREATE CONSTRAINT layer_type_qualname IF NOT EXISTS FOR (l:LayerType) REQUIRE l.qualname IS UNIQUE;
 CREATE CONSTRAINT family_key IF NOT EXISTS FOR (f:Family) REQUIRE f.name IS UNIQUE;
 CREATE CONSTRAINT cluster_key IF NOT EXISTS FOR (c:Cluster) REQUIRE c.key IS UNIQUE;
+CREATE CONSTRAINT component_key IF NOT EXISTS FOR (c:Component) REQUIRE c.key IS UNIQUE;
 CREATE INDEX model_config_hash IF NOT EXISTS FOR (m:Model) ON (m.config_hash);
 CREATE INDEX model_status IF NOT EXISTS FOR (m:Model) ON (m.status);
 CREATE INDEX model_task IF NOT EXISTS FOR (m:Model) ON (m.task);

@@ -14,7 +14,7 @@ CALL (n) {
 } IN TRANSACTIONS OF 10000 ROWS;
 
 MATCH (n)
-WHERE n:Task OR n:Model OR n:LayerType OR n:Family OR n:Cluster OR n:DedupRun
+WHERE n:Task OR n:Model OR n:LayerType OR n:Family OR n:Cluster OR n:DedupRun OR n:Component
 CALL (n) {
   DETACH DELETE n
 } IN TRANSACTIONS OF 10000 ROWS

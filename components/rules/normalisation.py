@@ -1,0 +1,133 @@
+"""Rule: normalisation.
+
+Detects: every normalisation layer (a leaf module whose class is a norm), one component per (variant, placement).
+
+How:
+- **variant** from the class, whatever the model calls it: ``RMSNorm`` (class says RMS, or a custom ``*LayerNorm``
+  whose ``forward`` scales by the root mean square without centring, as ``T5LayerNorm``), ``LayerNorm``,
+  ``BatchNorm`` (incl. frozen/sync), ``GroupNorm``, ``InstanceNorm``; any other norm class is ``other`` with its
+  class. A norm class whose kind cannot be told (a custom ``*LayerNorm`` without a readable source and without a
+  bias) is ``unknown`` with the reason.
+- **placement**: ``embedding`` (inside an embeddings module), ``final`` (after the stack of blocks), ``inner``
+  (inside attention or a mixer: q/k norms, MLA's latent norms), ``pre`` / ``post`` (before the sublayer, or on the
+  residual sum after it) from the block's ``forward`` source (:mod:`nnstruct.components.source_order`), else
+  ``unknown`` (the placement only; the variant stays decided).
+
+Realised by: each norm module.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nnstruct.components import source_order
+from nnstruct.components.context import UNKNOWN, Context, Finding
+from nnstruct.components.rules import attention, token_mixer
+from nnstruct.graph.model_trees import TreeNode
+
+KIND = "normalisation"
+VERSION = 1
+
+_NORM = re.compile(r"norm", re.I)
+_NOT_NORM = re.compile(r"normaliz|normalis|denorm", re.I)
+_VARIANTS = (
+    ("RMSNorm", re.compile(r"rms", re.I)),
+    ("BatchNorm", re.compile(r"batch_?norm|frozenbatch|syncbatch", re.I)),
+    ("GroupNorm", re.compile(r"group_?norm", re.I)),
+    ("InstanceNorm", re.compile(r"instance_?norm", re.I)),
+    ("LayerNorm", re.compile(r"layer_?norm", re.I)),
+)
+_EMBEDDINGS = re.compile(r"embed", re.I)
+_TRANSITION = re.compile(r"downsampl|merg|upsampl|reduction", re.I)
+_STACK = re.compile(r"encoder|decoder|stages|layers|blocks|backbone", re.I)
+_SUBLAYER = re.compile(r"attn|attention|mlp|ffn|feed_?forward|mixer|mamba|moe|experts|intermediate|conv|fc1|"
+                       r"dense|mixffn|block_sparse|linear_attn|ssm", re.I)
+
+
+def norms(ctx: Context) -> list[TreeNode]:
+    return ctx.memo("normalisation.nodes", lambda: [
+        node for node in ctx.nodes
+        if node.is_leaf and _NORM.search(node.class_name) and not _NOT_NORM.search(node.class_name)
+        and not node.class_path.startswith("torch.nn.utils.parametriz")  # weight norm reparametrises weights
+    ])
+
+
+def _rms_by_source(class_path: str) -> bool | None:
+    source = source_order.forward_source(class_path)
+    if source is None:
+        return None
+    if "layer_norm(" in source or ".var(" in source:
+        return False
+    scales = "rsqrt" in source or "pow(2).mean" in source or "square().mean" in source
+    centres = re.search(r"-\s*(u|mean|mu)\b", source) or re.search(r"-\s*\w+\.mean\(", source)
+    return bool(scales and not centres)
+
+
+def _variant(node: TreeNode) -> tuple[str, dict[str, str]]:
+    if node.class_path.startswith("torch.nn."):
+        if node.class_name == "LayerNorm":
+            return "LayerNorm", {}
+        if node.class_name == "RMSNorm":
+            return "RMSNorm", {}
+    for name, pattern in _VARIANTS:
+        if pattern.search(node.class_name):
+            if name != "LayerNorm":
+                return name, {}
+            rms = _rms_by_source(node.class_path)
+            if rms is True:
+                return "RMSNorm", {"note": f"{node.class_name} scales by the root mean square"}
+            if rms is False or node.attrs.get("bias") is True:
+                return "LayerNorm", {}
+            return UNKNOWN, {"reason": f"{node.class_name}: no source to tell LayerNorm from RMSNorm, no bias"}
+    return "other", {"class_name": node.class_name}
+
+
+def _placement(ctx: Context, node: TreeNode, inner: set[int]) -> str:
+    if any(id(a) in inner for a in ctx.ancestors(node)):
+        return "inner"
+    parent = node.parent
+    if parent is None:
+        return UNKNOWN
+    if any(_EMBEDDINGS.search(f"{a.name} {a.class_name}") for a in ctx.ancestors(node) if a.parent is not None) \
+            or _EMBEDDINGS.search(node.name):
+        return "embedding"
+    if any(_TRANSITION.search(f"{a.name} {a.class_name}") for a in [parent, *ctx.ancestors(parent)]):
+        return "transition"  # between stages (Swin's patch merging)
+    holds_stack = any((child.class_name in ("ModuleList", "Sequential") and len(child.children) > 1)
+                      or _STACK.search(f"{child.name} {child.class_name}")
+                      for child in parent.children if child.index < node.index)
+    if holds_stack:
+        return "final"
+    sublayers = {child.name for child in parent.children if child is not node and _SUBLAYER.search(
+        f"{child.name} {child.class_name}")}
+    placement = source_order.norm_placement(parent.class_path, node.name, sublayers)
+    return placement or UNKNOWN
+
+
+def detect(ctx: Context) -> list[Finding]:
+    mixers = token_mixer.mixers(ctx)
+    inner = {id(core) for core in attention.cores(ctx)} | {
+        id(node) for kind in ("state-space", "recurrent") for node in mixers.get(kind, [])}
+    findings = []
+    for node in norms(ctx):
+        variant, props = _variant(node)
+        note = props.pop("note", None)
+        findings.append(Finding(KIND, variant, {**props, "placement": _placement(ctx, node, inner)},
+                                {"note": note} if note else {}, [node.path]))
+    return findings
+
+
+CASES = [
+    ("bert", "fill-mask", {}, [{"variant": "LayerNorm", "placement": "post"},
+                               {"variant": "LayerNorm", "placement": "embedding"}]),
+    ("gpt2", "text-generation", {}, [{"variant": "LayerNorm", "placement": "pre"},
+                                     {"variant": "LayerNorm", "placement": "final"}]),
+    ("llama", "text-generation", {}, [{"variant": "RMSNorm", "placement": "pre"},
+                                      {"variant": "RMSNorm", "placement": "final"}]),
+    ("t5", "text2text-generation", {}, [{"variant": "RMSNorm", "placement": "pre"}]),
+    ("whisper", "automatic-speech-recognition", {}, [{"variant": "LayerNorm", "placement": "pre"}]),
+    ("resnet", "image-classification", {}, [{"variant": "BatchNorm"}]),
+    ("convnext", "image-classification", {}, [{"variant": "LayerNorm"}]),
+    ("wav2vec2", "automatic-speech-recognition", {"feat_extract_norm": "group"}, [{"variant": "GroupNorm"}]),
+    ("deepseek_v3", "text-generation", {}, [{"variant": "RMSNorm", "placement": "inner"}]),
+]

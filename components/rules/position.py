@@ -1,0 +1,104 @@
+"""Rule: position.
+
+Detects: how a model gets position information; a model may have several (DeBERTa: relative and absolute).
+
+How:
+- ``rotary``: a module whose class says rotary / RoPE, or a config with rotary settings (``rope_theta``,
+  ``rope_parameters``, ``rotary_dim``, ``position_embedding_type: rotary``);
+- ``relative-bias``: a module named or classed relative (T5's ``relative_attention_bias``, DeBERTa's
+  ``rel_embeddings``), ``position_embedding_type: relative_key*``, or windowed attention holding its own bias
+  table (Swin);
+- ``alibi``: ``alibi: true`` anywhere in the config, or a BLOOM model (ALiBi is computed in ``forward``; no module
+  or config key shows it);
+- ``convolutional``: a positional convolution (wav2vec2's ``pos_conv_embed``), or a depthwise conv inside the
+  feed-forward (SegFormer's Mix-FFN);
+- ``sinusoidal``: a module whose class says sinusoidal;
+- ``learned-absolute``: an ``Embedding`` named for positions (``position_embeddings``, ``wpe``,
+  ``embed_positions``), or an embeddings module holding its own parameters beside a patch projection (ViT);
+- ``none``: none of these in a model without attention (convolutional nets) or with a state-space or recurrent
+  mixer that orders tokens itself (Jamba); in a pure attention model, no evidence is ``unknown`` with the reason.
+
+Realised by: the modules that carry it (none for config-only evidence).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nnstruct.components.context import UNKNOWN, Context, Finding
+from nnstruct.components.rules import attention, token_mixer
+
+KIND = "position"
+VERSION = 1
+
+_ROTARY = re.compile(r"rotary|rope", re.I)
+_RELATIVE = re.compile(r"relative|rel_pos|rel_embed|relpos|position_bias", re.I)
+_CONV_POS = re.compile(r"pos.*conv|conv.*pos", re.I)
+_DW_CONV = re.compile(r"dwconv|depthwise", re.I)
+_SINUSOIDAL = re.compile(r"sinusoid", re.I)
+_POSITION_NAME = re.compile(r"^(position_embeddings?|wpe|embed_positions|pos_embed(ding)?s?|position_embedding|"
+                            r"positional_embedding|pos_emb|abs_pos_embed)$", re.I)
+_EMBEDDINGS_CLASS = re.compile(r"embeddings$", re.I)
+_PATCH = re.compile(r"patch|projection|conv", re.I)
+_ALIBI_TYPES = ("bloom",)
+
+
+def detect(ctx: Context) -> list[Finding]:
+    found: dict[str, list[str]] = {}
+
+    def add(variant: str, path: str | None = None) -> None:
+        found.setdefault(variant, [])
+        if path is not None:
+            found[variant].append(path)
+
+    cores = attention.cores(ctx)
+    for node in ctx.nodes:
+        text = f"{node.name} {node.class_name}"
+        if _ROTARY.search(node.class_name):
+            add("rotary", node.path)
+        elif _SINUSOIDAL.search(node.class_name):
+            add("sinusoidal", node.path)
+        elif _CONV_POS.search(node.class_name) or (_CONV_POS.search(node.name) and not node.is_leaf):
+            add("convolutional", node.path)
+        elif _RELATIVE.search(text) and ("embed" in text.lower() or "bias" in text.lower() or ctx.is_embedding(node)):
+            add("relative-bias", node.path)
+        elif ctx.is_embedding(node) and _POSITION_NAME.search(node.name):
+            add("learned-absolute", node.path)
+        elif _EMBEDDINGS_CLASS.search(node.class_name) and node.own_params > 0 and any(
+                _PATCH.search(child.name) or _PATCH.search(child.class_name) for child in node.children):
+            add("learned-absolute", node.path)  # a position table held as a parameter beside the patch projection
+        elif _DW_CONV.search(node.class_name) and any(
+                re.search(r"mlp|ffn|feed", a.class_name, re.I) for a in ctx.ancestors(node)):
+            add("convolutional", node.path)
+    config = ctx.config
+    kind = str(config.get("position_embedding_type") or "")
+    if "rotary" not in found and (config.get("rope_theta", "rotary_dim", "rotary_emb_base", "rope_parameters",
+                                             "rotary_pct") is not None or kind == "rotary"):
+        add("rotary")
+    if kind.startswith("relative") and "relative-bias" not in found:
+        add("relative-bias")
+    if config.find_true("alibi") or config.model_type in _ALIBI_TYPES:
+        add("alibi")
+    if "relative-bias" not in found and any(core.own_params > 0 for core in cores) \
+            and config.get("window_size") is not None:
+        add("relative-bias", next(core.path for core in cores if core.own_params > 0))
+    if not found:
+        mixers = token_mixer.mixers(ctx)
+        if cores and not ({"state-space", "recurrent"} & mixers.keys()):
+            return [Finding(KIND, UNKNOWN, {"reason": "attention without a position module or config key"})]
+        return [Finding(KIND, "none")]
+    return [Finding(KIND, variant, modules=paths, count=max(1, len(paths))) for variant, paths in found.items()]
+
+
+CASES = [
+    ("bert", "fill-mask", {}, [{"variant": "learned-absolute"}]),
+    ("gpt2", "text-generation", {}, [{"variant": "learned-absolute"}]),
+    ("llama", "text-generation", {}, [{"variant": "rotary"}]),
+    ("t5", "text2text-generation", {}, [{"variant": "relative-bias"}]),
+    ("wav2vec2", "automatic-speech-recognition", {}, [{"variant": "convolutional"}]),
+    ("vit", "image-classification", {}, [{"variant": "learned-absolute"}]),
+    ("swin", "image-classification", {}, [{"variant": "relative-bias"}]),
+    ("bloom", "text-generation", {}, [{"variant": "alibi"}]),
+    ("resnet", "image-classification", {}, [{"variant": "none"}]),
+    ("mamba", "text-generation", {}, [{"variant": "none"}]),
+]

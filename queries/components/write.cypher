@@ -1,0 +1,32 @@
+// title: Components: store the components of some architectures
+// answers: Replaces each architecture's HAS_COMPONENT and its modules' REALISES edges with the detected ones.
+// params: {version: 'example', architectures: []}
+//
+// $architectures: [{hash, components: [{key, kind, variant, properties, count, details, paths}]}]. Component
+// nodes are shared (keyed by kind, variant and identity properties), so Browser users can go from one
+// Component to every architecture that has it, and from there to the realising modules.
+
+UNWIND $architectures AS arch
+MATCH (a:Architecture {hash: arch.hash})
+CALL (a) {
+  OPTIONAL MATCH (a)-[old:HAS_COMPONENT]->()
+  DELETE old
+}
+CALL (a) {
+  MATCH (:Module {arch_hash: a.hash})-[old:REALISES]->()
+  DELETE old
+}
+SET a.components_version = $version
+WITH a, arch
+CALL (a, arch) {
+  UNWIND arch.components AS c
+  MERGE (k:Component {key: c.key})
+    ON CREATE SET k += c.properties, k.kind = c.kind, k.variant = c.variant
+  CREATE (a)-[r:HAS_COMPONENT {count: c.count}]->(k)
+  SET r += c.details
+  WITH a, k, c
+  MATCH (m:Module {arch_hash: a.hash})
+  WHERE m.path IN c.paths
+  CREATE (m)-[:REALISES]->(k)
+}
+RETURN count(a) AS architectures
