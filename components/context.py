@@ -106,8 +106,9 @@ class Context:
     def __init__(self, tree: ModelTree, config: dict[str, Any] | None) -> None:
         self.tree = tree
         self.config = Config(config)
-        self.nodes: list[TreeNode] = tree.modules()
+        self.nodes: list[TreeNode] = tree.modules()  # pre-order: every parent before its children
         self._memo: dict[str, Any] = {}
+        self._matches: dict[tuple[str, str], bool] = {}
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self._memo:
@@ -118,6 +119,24 @@ class Context:
     def total_params(self) -> int:
         value = self.tree.architecture.get("total_params") or self.tree.model.get("total_params")
         return int(value) if value is not None else sum(node.own_params for node in self.nodes)
+
+    def matches(self, pattern: re.Pattern[str], text: str) -> bool:
+        """``pattern.search(text)``, cached: trees repeat a few class and attribute names thousands of times."""
+        key = (pattern.pattern, text)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = pattern.search(text) is not None
+        return found
+
+    def under(self, key: str, predicate: Callable[[TreeNode], bool]) -> dict[int, bool]:
+        """id(node) -> whether some proper ancestor satisfies ``predicate`` (one pre-order pass, memoised)."""
+        def compute() -> dict[int, bool]:
+            flags: dict[int, bool] = {}
+            for node in self.nodes:
+                parent = node.parent
+                flags[id(node)] = parent is not None and (flags[id(parent)] or predicate(parent))
+            return flags
+        return self.memo(f"under.{key}", compute)
 
     # -- node predicates ----------------------------------------------------------------------------------------
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnstruct.components.context import UNKNOWN, Context, Finding
 from nnstruct.components.rules import RULES
-from nnstruct.graph.model_trees import ModelTree
+from nnstruct.graph.model_trees import ModelTree, build_tree
+
+if TYPE_CHECKING:
+    from nnstruct.ingest.module_tree import ModuleTree
 
 # Bump when the shared machinery changes what rules see; each rule has its own VERSION.
 CORE_VERSION = 1
@@ -89,6 +92,14 @@ def detect(tree: ModelTree, config: dict[str, Any] | None) -> list[Component]:
         for name, value in component.details.items():
             stored.details.setdefault(name, value)
     return list(merged.values())
+
+
+def detect_module_tree(tree: ModuleTree, config: dict[str, Any] | None) -> list[Component]:
+    """:func:`detect` on an in-memory tree as ingest extracts it (``nnstruct.ingest.module_tree.ModuleTree``)."""
+    tied = [{"parent_path": edge.parent, "target_path": edge.target, "child_name": edge.name,
+             "child_index": edge.index, "path": edge.path} for edge in tree.tied]
+    model_tree = build_tree({}, {"total_params": tree.total_params}, tree.rows, tied)
+    return detect(model_tree, config)
 
 
 def version_digest() -> str:

@@ -77,17 +77,21 @@ def forward_source(class_path: str) -> str | None:
     return None
 
 
-def _code_lines(source: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def _code_lines(class_path: str) -> list[str] | None:
+    source = forward_source(class_path)
+    if source is None:
+        return None
     return [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def norm_placement(block_class_path: str, norm_name: str, sublayers: set[str]) -> str | None:
+@lru_cache(maxsize=16384)
+def norm_placement(block_class_path: str, norm_name: str, sublayers: frozenset[str]) -> str | None:
     """``pre``, ``post`` or None (not decidable from the source) for child ``norm_name`` of a block class;
     ``sublayers`` are the block's children that are attention, feed-forward or token-mixer modules."""
-    source = forward_source(block_class_path)
-    if source is None:
+    lines = _code_lines(block_class_path)
+    if lines is None:
         return None
-    lines = _code_lines(source)
     call = re.compile(rf"self\.{re.escape(norm_name)}\(")
     for position, line in enumerate(lines):
         found = call.search(line)

@@ -94,9 +94,13 @@ class GraphWriter:
         tree: ModuleTree | None = None,
         arch: TreeHash | None = None,
         arch_hash: str | None = None,
+        components: list[dict[str, Any]] | None = None,
+        components_version: str | None = None,
     ) -> WriteResult:
         """Write one model in one transaction: its tree when ``tree``/``arch`` are new to the graph, the Model node,
-        FOR_TASK (``task`` = ``{name, auto_class}``) and HAS_ARCHITECTURE (to ``arch.hash`` or ``arch_hash``)."""
+        FOR_TASK (``task`` = ``{name, auto_class}``) and HAS_ARCHITECTURE (to ``arch.hash`` or ``arch_hash``);
+        a new tree's ``components`` (rows of ``nnstruct.components``, detected by ``components_version``) go with
+        it (``queries/components/write.cypher``)."""
         target = arch.hash if arch is not None else arch_hash
         model_params = {"model": model, "task": task, "arch_hash": target}
         tree_params = architecture_params(tree, arch) if tree is not None and arch is not None else None
@@ -105,6 +109,9 @@ class GraphWriter:
             # write_architecture returns no row when the tree is stored already (the check costs no round trip).
             created = (tree_params is not None and allow_create
                        and bool(run_in(tx, load("ingest/write_architecture"), tree_params)))
+            if created and components is not None and arch is not None:
+                run_in(tx, load("components/write"), {"version": components_version,
+                                                      "architectures": [{"hash": arch.hash, "components": components}]})
             run_in(tx, load("ingest/write_model"), model_params)
             return WriteResult(created, len(tree_params["modules"]) if created and tree_params else 0)
 

@@ -76,6 +76,8 @@ class BuildOutcome:
     arch: TreeHash | None = None
     build_seconds: float | None = None  # config + model construction on the meta device
     extract_seconds: float | None = None  # module rows + WL hash
+    components: list[dict[str, Any]] | None = None  # nnstruct.components rows; None: left to `nnstruct components`
+    components_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,7 @@ def run_job(job: BuildJob) -> BuildOutcome:
             built = time.perf_counter()
             tree = extract_modules(model)
             arch = tree_hash(tree)
+            config = model.config.to_dict() if hasattr(model, "config") else None
             del model
     except BuildTimeout:
         return BuildOutcome(job.id, Status.FAILED, f"the build took longer than {job.timeout:g} s (--build-timeout)",
@@ -217,7 +220,20 @@ def run_job(job: BuildJob) -> BuildOutcome:
             return BuildOutcome(job.id, Status.SKIPPED, f"needs {library} (not installed)", class_name)
         return BuildOutcome(job.id, Status.FAILED, _short(f"{type(exc).__name__}: {exc}"), class_name)
     done = time.perf_counter()
+    components = _components(tree, config)
     return BuildOutcome(
         job.id, Status.OK, None, tree.root_class, tree, arch,
         build_seconds=round(built - started, 4), extract_seconds=round(done - built, 4),
+        components=components, components_seconds=round(time.perf_counter() - done, 4),
     )
+
+
+def _components(tree: ModuleTree, config: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+    """The tree's components (nnstruct.components), detected here while the tree is in memory; None when detection
+    fails (the `components` stage retries it from the stored tree)."""
+    from nnstruct.components.detect import detect_module_tree
+
+    try:
+        return [component.row() for component in detect_module_tree(tree, config)]
+    except Exception:
+        return None

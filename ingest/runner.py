@@ -25,6 +25,7 @@ from typing import Any
 from neo4j.exceptions import Neo4jError
 
 from nnstruct.choices import Source, Status
+from nnstruct.components.detect import DETECTOR_VERSION
 from nnstruct.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.writer import GraphWriter
@@ -250,7 +251,8 @@ class _Run:
         modules = 0
         try:
             if outcome is not None and outcome.tree is not None:
-                write = self.writer.write_model(model, task, outcome.tree, outcome.arch)
+                write = self.writer.write_model(model, task, outcome.tree, outcome.arch,
+                                                components=outcome.components, components_version=DETECTOR_VERSION)
                 self.result.architectures_created += int(write.created_architecture)
                 modules = write.modules
             else:

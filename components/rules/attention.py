@@ -9,7 +9,9 @@ How:
   (``MQA``), anything between is grouped-query (``GQA``, ratio ``4:1``). A fused ``qkv`` projection gives it from
   ``out = (heads + 2 * kv_heads) * head_dim``. Low-rank key/value compression (``kv_a_proj``, DeepSeek) is
   multi-head latent attention (``MLA``); ``torch.nn.MultiheadAttention`` is MHA; a class called linear attention
-  is ``linear``. Heads come from the module's ``num_heads`` or the config.
+  is ``linear``. A query projection without key/value projections reuses another layer's keys and values
+  (``kv: shared``, Gemma 3n): the ratio then comes from the config's head counts. Heads come from the
+  module's ``num_heads`` or the config.
 - **role**: ``cross`` when the path or class says cross / encoder attention (``encoder_attn``,
   ``crossattention``), else ``self``.
 - **scope**: ``sliding`` (config ``sliding_window``, per layer when ``layer_types`` says which), ``local``
@@ -32,11 +34,11 @@ KIND = "attention"
 VERSION = 1
 
 _CLASS = re.compile(r"attention|attn|multihead", re.I)
-_NOT_CORE = re.compile(r"output|dropout|norm|rotary|embedding|pool|mask|score|bias|gate$", re.I)
+_NOT_CORE = re.compile(r"output|dropout|norm|rotary|embedding|pool|mask|score|bias|gate$|residual", re.I)
 _CROSS = re.compile(r"cross|encoder_attn|enc_dec|encdec|encoder_decoder_attention", re.I)
-_Q = re.compile(r"^(q|query|q_proj|to_q|wq|q_lin|query_proj|q_linear|linear_q|q_attn|query_net)$", re.I)
-_K = re.compile(r"^(k|key|k_proj|to_k|wk|k_lin|key_proj|k_linear|linear_k|key_net)$", re.I)
-_V = re.compile(r"^(v|value|v_proj|to_v|wv|v_lin|value_proj|v_linear|linear_v|value_net)$", re.I)
+_Q = re.compile(r"^(q|query|q_proj|to_q|wq|q_lin|query_proj|q_linear|linear_q|q_attn|query_net|project_q)$", re.I)
+_K = re.compile(r"^(k|key|k_proj|to_k|wk|k_lin|key_proj|k_linear|linear_k|key_net|project_k)$", re.I)
+_V = re.compile(r"^(v|value|v_proj|to_v|wv|v_lin|value_proj|v_linear|linear_v|value_net|project_v)$", re.I)
 _QKV = re.compile(r"qkv|c_attn|in_proj|query_key_value|wqkv|to_qkv", re.I)
 _KV = re.compile(r"^(kv|kv_proj|to_kv|wkv|key_value)$", re.I)
 _LATENT = re.compile(r"kv_a_proj|kv_b_proj|q_a_proj|kv_lora", re.I)
@@ -56,16 +58,18 @@ def _cores(ctx: Context) -> list[TreeNode]:
     def candidate(node: TreeNode) -> bool:
         if node.class_path == "torch.nn.modules.activation.MultiheadAttention":
             return True
-        return bool(_CLASS.search(node.class_name)) and not _NOT_CORE.search(node.class_name) and (
+        return ctx.matches(_CLASS, node.class_name) and not ctx.matches(_NOT_CORE, node.class_name) and (
             bool(node.children) or node.own_params > 0)
 
     found = [node for node in ctx.nodes if candidate(node)]
     marked = {id(node) for node in found}
     inner = set()
     for node in found:  # drop wrappers: a candidate with a candidate below it
-        for ancestor in ctx.ancestors(node):
-            if id(ancestor) in marked:
-                inner.add(id(ancestor))
+        parent = node.parent
+        while parent is not None and id(parent) not in inner:
+            if id(parent) in marked:
+                inner.add(id(parent))
+            parent = parent.parent
     return [node for node in found if id(node) not in inner]
 
 
@@ -146,6 +150,13 @@ def _variant(ctx: Context, core: TreeNode) -> tuple[str, dict[str, Any], dict[st
             details["kv_heads"] = heads // ratio
         extra = [node.path for node in (proj.get("k"), proj.get("v"), proj.get("kv")) if node is not None]
         return variant, {"ratio": ratio}, details, extra if variant != "MHA" else []
+    if q is not None and k is None and "qkv" not in proj:
+        # keys and values reused from another layer (Gemma 3n's KV sharing): head counts from the config
+        kv = _kv_heads(ctx) or heads
+        if heads and kv and heads % kv == 0:
+            ratio = heads // kv
+            details["kv_heads"] = kv
+            return _ratio_variant(ratio, heads), {"ratio": ratio, "kv": "shared"}, details, []
     fused = proj.get("qkv")
     if fused is not None and _out(fused) and _in(fused):
         width, total = _in(fused), _out(fused)

@@ -79,33 +79,38 @@ def _fused_experts(ctx: Context, node: TreeNode) -> str | None:
 
 
 def detect(ctx: Context) -> list[Finding]:
-    excluded = {id(core) for core in attention.cores(ctx)}
+    cores = {id(core) for core in attention.cores(ctx)}
+    blocked = ctx.under("ffn.blocked", lambda a: id(a) in cores or (
+        a.parent is not None and ctx.matches(_EXCLUDED, a.class_name)))
     findings: list[Finding] = []
     claimed: set[int] = set()
+    shapes: dict[tuple[str, str, str], str | None] = {}
     for node in ctx.nodes:
-        if id(node) in claimed or _EXCLUDED.search(node.class_name) or node.parent is None:
+        if node.parent is None or id(node) in cores or blocked[id(node)] or ctx.matches(_EXCLUDED, node.class_name):
             continue
-        if any(id(a) in excluded or id(a) in claimed for a in ctx.ancestors(node)) or id(node) in excluded:
+        if id(node.parent) in claimed:
+            claimed.add(id(node))  # inside an FFN already found
             continue
-        if any(_EXCLUDED.search(a.class_name) for a in ctx.ancestors(node) if a.parent is not None):
-            continue
-        if _EXPERTS.search(node.name):
-            variant = None
+        if ctx.matches(_EXPERTS, node.name):
             reason = None
             members = [child for child in node.children if not ctx.is_activation(child)]
             if members:  # a list of expert MLPs: the first one's shape speaks for all
-                first = members[0]
-                variant = _shape(first)
-                activation = ctx.activation_of(first)
+                variant = _shape(members[0])
+                activation = ctx.activation_of(members[0])
+                reason = None if variant else f"{members[0].class_name}: expert of unreadable shape"
             else:
                 variant = _fused_experts(ctx, node)
                 activation = ctx.activation_of(node)
                 reason = None if variant else f"{node.class_name}: fused expert weights of unreadable shape"
             claimed.add(id(node))
-            claimed.update(id(n) for n in node.walk())
             findings.append(_finding(variant or UNKNOWN, activation, node, reason, experts=True))
             continue
-        variant = _shape(node)
+        if not node.children:
+            continue
+        signature = (node.name, node.class_name, repr([(c.class_name, c.attrs) for c in node.children]))
+        if signature not in shapes:
+            shapes[signature] = _shape(node)
+        variant = shapes[signature]
         if variant is None:
             continue
         claimed.add(id(node))

@@ -68,7 +68,8 @@ def _shared(ctx: Context, block: TreeNode) -> int:
 
 
 def blocks(ctx: Context) -> list[TreeNode]:
-    return [node for node in ctx.nodes if any(_EXPERTS.search(child.name) for child in node.children)]
+    # parent of each ``experts`` module (pre-order: each block once per experts child)
+    return [node.parent for node in ctx.nodes if node.parent is not None and ctx.matches(_EXPERTS, node.name)]
 
 
 def detect(ctx: Context) -> list[Finding]:

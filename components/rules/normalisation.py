@@ -19,6 +19,7 @@ Realised by: each norm module.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nnstruct.components import source_order
 from nnstruct.components.context import UNKNOWN, Context, Finding
@@ -47,7 +48,7 @@ _SUBLAYER = re.compile(r"attn|attention|mlp|ffn|feed_?forward|mixer|mamba|moe|ex
 def norms(ctx: Context) -> list[TreeNode]:
     return ctx.memo("normalisation.nodes", lambda: [
         node for node in ctx.nodes
-        if node.is_leaf and _NORM.search(node.class_name) and not _NOT_NORM.search(node.class_name)
+        if node.is_leaf and ctx.matches(_NORM, node.class_name) and not ctx.matches(_NOT_NORM, node.class_name)
         and not node.class_path.startswith("torch.nn.utils.parametriz")  # weight norm reparametrises weights
     ])
 
@@ -63,45 +64,53 @@ def _rms_by_source(class_path: str) -> bool | None:
     return bool(scales and not centres)
 
 
-def _variant(node: TreeNode) -> tuple[str, dict[str, str]]:
-    if node.class_path.startswith("torch.nn."):
-        if node.class_name == "LayerNorm":
+@lru_cache(maxsize=4096)
+def _variant(class_path: str, class_name: str, bias: object) -> tuple[str, dict[str, str]]:
+    if class_path.startswith("torch.nn."):
+        if class_name == "LayerNorm":
             return "LayerNorm", {}
-        if node.class_name == "RMSNorm":
+        if class_name == "RMSNorm":
             return "RMSNorm", {}
     for name, pattern in _VARIANTS:
-        if pattern.search(node.class_name):
+        if pattern.search(class_name):
             if name != "LayerNorm":
                 return name, {}
-            rms = _rms_by_source(node.class_path)
+            rms = _rms_by_source(class_path)
             if rms is True:
-                return "RMSNorm", {"note": f"{node.class_name} scales by the root mean square"}
-            if rms is False or node.attrs.get("bias") is True:
+                return "RMSNorm", {"note": f"{class_name} scales by the root mean square"}
+            if rms is False or bias is True:
                 return "LayerNorm", {}
-            return UNKNOWN, {"reason": f"{node.class_name}: no source to tell LayerNorm from RMSNorm, no bias"}
-    return "other", {"class_name": node.class_name}
+            return UNKNOWN, {"reason": f"{class_name}: no source to tell LayerNorm from RMSNorm, no bias"}
+    return "other", {"class_name": class_name}
 
 
 def _placement(ctx: Context, node: TreeNode, inner: set[int]) -> str:
-    if any(id(a) in inner for a in ctx.ancestors(node)):
-        return "inner"
     parent = node.parent
     if parent is None:
         return UNKNOWN
-    if any(_EMBEDDINGS.search(f"{a.name} {a.class_name}") for a in ctx.ancestors(node) if a.parent is not None) \
-            or _EMBEDDINGS.search(node.name):
+    if ctx.under("norm.inner", lambda a: id(a) in inner)[id(node)]:
+        return "inner"
+    in_embeddings = ctx.under("norm.embeddings", lambda a: a.parent is not None and ctx.matches(
+        _EMBEDDINGS, f"{a.name} {a.class_name}"))
+    if in_embeddings[id(node)] or ctx.matches(_EMBEDDINGS, node.name):
         return "embedding"
-    if any(_TRANSITION.search(f"{a.name} {a.class_name}") for a in [parent, *ctx.ancestors(parent)]):
+    if ctx.matches(_TRANSITION, f"{parent.name} {parent.class_name}") or ctx.under(
+            "norm.transition", lambda a: ctx.matches(_TRANSITION, f"{a.name} {a.class_name}"))[id(parent)]:
         return "transition"  # between stages (Swin's patch merging)
-    holds_stack = any((child.class_name in ("ModuleList", "Sequential") and len(child.children) > 1)
-                      or _STACK.search(f"{child.name} {child.class_name}")
-                      for child in parent.children if child.index < node.index)
-    if holds_stack:
+    siblings = tuple((child.name, child.class_name, len(child.children)) for child in parent.children)
+    return _placement_in_block(parent.class_path, node.name, node.index, siblings)
+
+
+@lru_cache(maxsize=16384)
+def _placement_in_block(block_class: str, name: str, index: int,
+                        siblings: tuple[tuple[str, str, int], ...]) -> str:
+    """Placement of child ``name`` of a block, from the block's class and its children (same for every layer)."""
+    before = siblings[:index]
+    if any((cls in ("ModuleList", "Sequential") and count > 1) or _STACK.search(f"{child} {cls}")
+           for child, cls, count in before):
         return "final"
-    sublayers = {child.name for child in parent.children if child is not node and _SUBLAYER.search(
-        f"{child.name} {child.class_name}")}
-    placement = source_order.norm_placement(parent.class_path, node.name, sublayers)
-    return placement or UNKNOWN
+    sublayers = {child for child, cls, _ in siblings if child != name and _SUBLAYER.search(f"{child} {cls}")}
+    return source_order.norm_placement(block_class, name, frozenset(sublayers)) or UNKNOWN
 
 
 def detect(ctx: Context) -> list[Finding]:
@@ -110,7 +119,8 @@ def detect(ctx: Context) -> list[Finding]:
         id(node) for kind in ("state-space", "recurrent") for node in mixers.get(kind, [])}
     findings = []
     for node in norms(ctx):
-        variant, props = _variant(node)
+        variant, props = _variant(node.class_path, node.class_name, node.attrs.get("bias"))
+        props = dict(props)
         note = props.pop("note", None)
         findings.append(Finding(KIND, variant, {**props, "placement": _placement(ctx, node, inner)},
                                 {"note": note} if note else {}, [node.path]))

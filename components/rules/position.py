@@ -24,6 +24,7 @@ Realised by: the modules that carry it (none for config-only evidence).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nnstruct.components.context import UNKNOWN, Context, Finding
 from nnstruct.components.rules import attention, token_mixer
@@ -41,6 +42,23 @@ _POSITION_NAME = re.compile(r"^(position_embeddings?|wpe|embed_positions|pos_emb
 _EMBEDDINGS_CLASS = re.compile(r"embeddings$", re.I)
 _PATCH = re.compile(r"patch|projection|conv", re.I)
 _ALIBI_TYPES = ("bloom",)
+_FFN = re.compile(r"mlp|ffn|feed", re.I)
+
+
+@lru_cache(maxsize=8192)
+def _by_name(name: str, class_name: str, is_leaf: bool, is_embedding: bool) -> str | None:
+    text = f"{name} {class_name}"
+    if _ROTARY.search(class_name):
+        return "rotary"
+    if _SINUSOIDAL.search(class_name):
+        return "sinusoidal"
+    if _CONV_POS.search(class_name) or (_CONV_POS.search(name) and not is_leaf):
+        return "convolutional"
+    if _RELATIVE.search(text) and ("embed" in text.lower() or "bias" in text.lower() or is_embedding):
+        return "relative-bias"
+    if is_embedding and _POSITION_NAME.search(name):
+        return "learned-absolute"
+    return None
 
 
 def detect(ctx: Context) -> list[Finding]:
@@ -52,24 +70,16 @@ def detect(ctx: Context) -> list[Finding]:
             found[variant].append(path)
 
     cores = attention.cores(ctx)
+    in_ffn = ctx.under("position.in_ffn", lambda a: ctx.matches(_FFN, a.class_name))
     for node in ctx.nodes:
-        text = f"{node.name} {node.class_name}"
-        if _ROTARY.search(node.class_name):
-            add("rotary", node.path)
-        elif _SINUSOIDAL.search(node.class_name):
-            add("sinusoidal", node.path)
-        elif _CONV_POS.search(node.class_name) or (_CONV_POS.search(node.name) and not node.is_leaf):
-            add("convolutional", node.path)
-        elif _RELATIVE.search(text) and ("embed" in text.lower() or "bias" in text.lower() or ctx.is_embedding(node)):
-            add("relative-bias", node.path)
-        elif ctx.is_embedding(node) and _POSITION_NAME.search(node.name):
-            add("learned-absolute", node.path)
-        elif _EMBEDDINGS_CLASS.search(node.class_name) and node.own_params > 0 and any(
+        variant = _by_name(node.name, node.class_name, node.is_leaf, ctx.is_embedding(node))
+        if variant is None and _EMBEDDINGS_CLASS.search(node.class_name) and node.own_params > 0 and any(
                 _PATCH.search(child.name) or _PATCH.search(child.class_name) for child in node.children):
-            add("learned-absolute", node.path)  # a position table held as a parameter beside the patch projection
-        elif _DW_CONV.search(node.class_name) and any(
-                re.search(r"mlp|ffn|feed", a.class_name, re.I) for a in ctx.ancestors(node)):
-            add("convolutional", node.path)
+            variant = "learned-absolute"  # a position table held as a parameter beside the patch projection
+        if variant is None and in_ffn[id(node)] and ctx.matches(_DW_CONV, node.class_name):
+            variant = "convolutional"  # SegFormer's Mix-FFN: a depthwise conv gives position
+        if variant is not None:
+            add(variant, node.path)
     config = ctx.config
     kind = str(config.get("position_embedding_type") or "")
     if "rotary" not in found and (config.get("rope_theta", "rotary_dim", "rotary_emb_base", "rope_parameters",

@@ -36,7 +36,13 @@ _NOT_MIXING = re.compile(r"stem|embed|patch|downsampl|pooler|head|proj|mlp|ffn|f
 
 def _innermost(ctx: Context, matches: list[TreeNode]) -> list[TreeNode]:
     marked = {id(node) for node in matches}
-    outer = {id(a) for node in matches for a in ctx.ancestors(node) if id(a) in marked}
+    outer: set[int] = set()
+    for node in matches:
+        parent = node.parent
+        while parent is not None:
+            if id(parent) in marked:
+                outer.add(id(parent))
+            parent = parent.parent
     return [node for node in matches if id(node) not in outer]
 
 
@@ -48,25 +54,20 @@ def mixers(ctx: Context) -> dict[str, list[TreeNode]]:
         if selfs:
             found["attention"] = selfs
         ssm = _innermost(ctx, [node for node in ctx.nodes if not node.is_leaf and (
-            _SSM.search(node.class_name) and any(ctx.is_conv(c) or ctx.is_linear(c) for c in node.children)
+            ctx.matches(_SSM, node.class_name) and any(ctx.is_conv(c) or ctx.is_linear(c) for c in node.children)
             or {"conv1d", "in_proj"} <= {c.name for c in node.children})])
         if ssm:
             found["state-space"] = ssm
         recurrent = _innermost(ctx, [node for node in ctx.nodes if node.class_path in _RECURRENT_TORCH or (
-            _RECURRENT.search(node.class_name) and not node.is_leaf)])
+            not node.is_leaf and ctx.matches(_RECURRENT, node.class_name))])
         if recurrent:
             found["recurrent"] = recurrent
         skip = {id(node) for group in (cores, ssm, recurrent) for node in group}
-        convs = []
-        for node in ctx.nodes:
-            if not ctx.is_conv(node) or _wide(node.attrs.get("kernel_size")) <= 1:
-                continue
-            chain = list(ctx.ancestors(node))
-            if any(id(a) in skip for a in chain) or ctx.layer_index(node) is None:
-                continue
-            if any(_NOT_MIXING.search(f"{a.name} {a.class_name}") for a in [node, *chain] if a.parent is not None):
-                continue
-            convs.append(node)
+        blocked = ctx.under("mixer.blocked", lambda a: id(a) in skip or (
+            a.parent is not None and ctx.matches(_NOT_MIXING, f"{a.name} {a.class_name}")))
+        convs = [node for node in ctx.nodes if ctx.is_conv(node) and _wide(node.attrs.get("kernel_size")) > 1
+                 and not blocked[id(node)] and ctx.layer_index(node) is not None
+                 and not ctx.matches(_NOT_MIXING, f"{node.name} {node.class_name}")]
         if convs:
             found["convolution"] = convs
         return found

@@ -1,0 +1,162 @@
+"""Benchmark of component detection (``nnstruct.components``): coverage and cost. Prints figures, asserts nothing.
+
+1. Coverage and detection cost over the transformers catalogue, without Neo4j: every (model type, task) pair is
+   built on the meta device by the worker's own code path (``ingest.meta_build.run_job``, which detects the
+   components of the tree it built); each distinct tree (architecture hash) is counted once. Prints, per kind, the
+   trees that have it and the share decided (not ``unknown``) (target: >= 95% for attention and normalisation),
+   the most frequent unknown reasons, and the detection time per distinct tree (target: mean < 20 ms) beside the
+   build + extract time it adds to.
+2. ``--ingest N``: what detection adds to an ingest: N catalogue model types ingested into an empty scratch Neo4j
+   (its own temporary home and ports; ``--configured-server`` uses and WIPES the configured one), in this process,
+   with detection and with it switched off, alternately, ``--rounds`` times each; the best time of each (target:
+   < 15% added).
+
+The machine may be shared: the load average is printed with the figures.
+
+    python bench/components.py                      # whole catalogue (takes a while: every pair is built)
+    python bench/components.py --tasks text-generation,image-classification
+    python bench/components.py --skip coverage --ingest 80
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from contextlib import nullcontext
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import clean, scratch_server  # noqa: E402  (bench/ingest.py: the scratch Neo4j helpers)
+from nnstruct.components.rules import KINDS  # noqa: E402
+from nnstruct.ingest.meta_build import BuildJob, run_job  # noqa: E402
+from nnstruct.ingest.options import IngestOptions  # noqa: E402
+from nnstruct.ingest.sources import catalogue  # noqa: E402
+
+FOCUS = ("attention", "normalisation")  # kinds with a coverage target
+
+
+def load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def bench_coverage(tasks: list[str] | None, types: list[str] | None) -> None:
+    options = IngestOptions(source="transformers", tasks=tuple(tasks or ()))
+    seen: dict[str, dict] = {}  # arch hash -> {components, detect, build}
+    failed = 0
+    started = time.perf_counter()
+    for candidate in catalogue.candidates(options, lambda message: print(message)):
+        if types and candidate.id.split("/")[1] not in types:
+            continue
+        if candidate.config is None:
+            failed += 1
+            continue
+        outcome = run_job(BuildJob(candidate.id, candidate.task, candidate.config))
+        if outcome.status != "ok" or outcome.arch is None:
+            failed += 1
+            continue
+        if outcome.arch.hash in seen:
+            continue
+        seen[outcome.arch.hash] = {
+            "id": candidate.id, "components": outcome.components,
+            "detect": outcome.components_seconds or 0.0,
+            "build": (outcome.build_seconds or 0.0) + (outcome.extract_seconds or 0.0),
+            "modules": outcome.tree.module_count if outcome.tree else 0,
+        }
+    seconds = time.perf_counter() - started
+    trees = list(seen.values())
+    print(f"\n{len(trees)} distinct trees from the catalogue ({failed} pairs did not build) in {seconds:.0f} s; "
+          f"load average {load()}")
+    errors = [tree for tree in trees if tree["components"] is None]
+    if errors:
+        print(f"detection raised on {len(errors)} trees: {[tree['id'] for tree in errors[:10]]}")
+    having: Counter[str] = Counter()
+    decided: Counter[str] = Counter()
+    reasons: dict[str, Counter[str]] = defaultdict(Counter)
+    variants: dict[str, Counter[str]] = defaultdict(Counter)
+    for tree in trees:
+        rows = tree["components"] or []
+        for kind in {row["kind"] for row in rows}:
+            having[kind] += 1
+            unknown = [row for row in rows if row["kind"] == kind and row["variant"] == "unknown"]
+            if not unknown:
+                decided[kind] += 1
+            for row in unknown:
+                reasons[kind][row["properties"].get("reason", "?")] += 1
+        for row in rows:
+            variants[row["kind"]][row["variant"]] += 1
+    print("\nshare of trees with every component of a kind decided (not unknown):")
+    for kind in KINDS:
+        if having[kind]:
+            share = 100 * decided[kind] / having[kind]
+            target = "  (target >= 95%)" if kind in FOCUS else ""
+            print(f"  {kind:20} {decided[kind]:5}/{having[kind]:<5} {share:5.1f}%{target}")
+    print("\nvariants (trees having each):")
+    for kind in KINDS:
+        print(f"  {kind:20} " + ", ".join(f"{name} {count}" for name, count in variants[kind].most_common()))
+    print("\nmost frequent unknown reasons:")
+    for kind in KINDS:
+        for reason, count in reasons[kind].most_common(5):
+            print(f"  {kind:20} [{count}] {reason[:110]}")
+    detect = [tree["detect"] * 1000 for tree in trees]
+    build = [tree["build"] * 1000 for tree in trees]
+    if detect:
+        p95 = sorted(detect)[int(0.95 * (len(detect) - 1))]
+        print(f"\ndetection per distinct tree: mean {statistics.mean(detect):.1f} ms, median "
+              f"{statistics.median(detect):.1f} ms, p95 {p95:.1f} ms, max {max(detect):.0f} ms (target: mean < 20 ms)")
+        print(f"build + extract per distinct tree: mean {statistics.mean(build):.1f} ms; detection adds "
+              f"{100 * sum(detect) / max(sum(build), 1e-9):.1f}% to the worker's time")
+        biggest = max(trees, key=lambda tree: tree["modules"])
+        print(f"largest tree: {biggest['id']} ({biggest['modules']} modules): detection "
+              f"{biggest['detect'] * 1000:.0f} ms")
+
+
+def bench_ingest(count: int, rounds: int) -> None:
+    import nnstruct.ingest.meta_build as meta_build
+    from nnstruct.graph.connection import connect
+    from nnstruct.ingest.runner import run_ingest
+    from nnstruct.settings import Settings
+
+    candidates = [c for c in catalogue.candidates(IngestOptions(source="transformers", tasks=("feature-extraction",)),
+                                                  lambda message: None) if c.config is not None][:count]
+    detect = meta_build._components
+    times: dict[str, list[float]] = {"with detection": [], "without": []}
+    with connect(Settings()) as graph:
+        for _ in range(rounds):
+            for label in ("with detection", "without"):
+                meta_build._components = detect if label == "with detection" else (lambda tree, config: None)
+                clean(graph)
+                started = time.perf_counter()
+                result = run_ingest(graph, candidates, IngestOptions(source="transformers", workers=0))
+                times[label].append(time.perf_counter() - started)
+                print(f"  {label}: {times[label][-1]:.1f} s ({result.ok} ok, {result.architectures_created} trees)")
+        meta_build._components = detect
+    best_with, best_without = min(times["with detection"]), min(times["without"])
+    print(f"\ningest of {len(candidates)} catalogue models, best of {rounds}: {best_with:.1f} s with detection, "
+          f"{best_without:.1f} s without: +{100 * (best_with - best_without) / best_without:.1f}% "
+          f"(target < 15%); load average {load()}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", help="comma-separated tasks (default: every task)")
+    parser.add_argument("--types", nargs="*", help="only these model types")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["coverage", "ingest"])
+    parser.add_argument("--ingest", type=int, default=60, metavar="N", help="model types for the ingest A/B")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--configured-server", action="store_true")
+    args = parser.parse_args()
+    if "coverage" not in args.skip:
+        bench_coverage(args.tasks.split(",") if args.tasks else None, args.types)
+    if "ingest" not in args.skip and args.ingest > 0:
+        with nullcontext() if args.configured_server else scratch_server():
+            bench_ingest(args.ingest, args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
