@@ -8,6 +8,7 @@ import click
 def commands() -> list[click.Command]:
     from nnstruct.cli import (
         analyze_commands,
+        components_commands,
         config_command,
         db_commands,
         dedup_commands,
@@ -21,6 +22,7 @@ def commands() -> list[click.Command]:
     return [
         *run_command.COMMANDS,
         *ingest_commands.COMMANDS,
+        *components_commands.COMMANDS,
         *dedup_commands.COMMANDS,
         *analyze_commands.COMMANDS,
         *query_commands.COMMANDS,

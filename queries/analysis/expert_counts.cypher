@@ -1,0 +1,15 @@
+// title: Mixture-of-experts configurations
+// answers: How many experts do mixture-of-experts models route between, how many per token, and with how many shared experts?
+// params: {view: 'none', tasks: null}
+// render: bar x=configuration y=models top=25 title="Mixture-of-experts: experts, experts per token, shared experts (models)"
+
+MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks)
+  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
+                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+MATCH (a)-[:HAS_COMPONENT]->(c:Component {kind: 'mixture_of_experts'})
+WITH DISTINCT m, c.experts AS experts, c.top_k AS top_k, coalesce(c.shared, 0) AS shared
+RETURN toString(experts) + ' experts, top-' + coalesce(toString(top_k), '?')
+       + CASE WHEN shared > 0 THEN ', ' + toString(shared) + ' shared' ELSE '' END AS configuration,
+       experts, top_k, shared, count(m) AS models
+ORDER BY models DESC, experts DESC;
