@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnstruct.components.detect import Component
 from nnstruct.components.rules import KINDS
-from nnstruct.queries.query_file import load
+from nnstruct.graph.query_runner import run_named
 
 if TYPE_CHECKING:
     from nnstruct.graph.connection import Graph
@@ -27,8 +27,7 @@ def from_rows(rows: list[dict[str, Any]]) -> list[Component]:
 
 
 def read_components(graph: Graph, model_id: str) -> list[Component]:
-    query = load("components/of_model")
-    return from_rows(graph.read(query.statements[0], query.bind({"model_id": model_id})))
+    return from_rows(run_named(graph, "components/of_model", {"model_id": model_id}))
 
 
 def _order(components: list[Component]) -> list[Component]:

@@ -1,7 +1,7 @@
 """What every component rule reads: one stored module tree, its structural config, and shared tree predicates.
 
 A rule (``components/rules/<kind>.py``) gets a :class:`Context` and returns :class:`Finding` s. The context holds
-the tree as :mod:`nnstruct.graph.model_trees` builds it (from Neo4j rows or from ``ingest.module_tree`` rows alike),
+the tree (:class:`nnstruct.tree.model.ModuleTree`, as ingest extracts it or as it is read back from Neo4j),
 the structural config the tree was built from (``Model.structural_config``), and memoised answers several rules
 share (the attention cores, for instance), so each is computed once per tree.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnstruct.graph.model_trees import ModelTree, TreeNode
+from nnstruct.tree.model import ModuleNode, ModuleTree
 
 UNKNOWN = "unknown"
 
@@ -103,10 +103,10 @@ class Config:
 class Context:
     """One tree and its config, with shared, memoised predicates for the rules."""
 
-    def __init__(self, tree: ModelTree, config: dict[str, Any] | None) -> None:
+    def __init__(self, tree: ModuleTree, config: dict[str, Any] | None) -> None:
         self.tree = tree
         self.config = Config(config)
-        self.nodes: list[TreeNode] = tree.modules()  # pre-order: every parent before its children
+        self.nodes: list[ModuleNode] = list(tree)  # named_modules() order: every parent before its children
         self._memo: dict[str, Any] = {}
         self._matches: dict[tuple[str, str], bool] = {}
 
@@ -117,7 +117,7 @@ class Context:
 
     @property
     def total_params(self) -> int:
-        value = self.tree.architecture.get("total_params") or self.tree.model.get("total_params")
+        value = self.tree.total_params
         return int(value) if value is not None else sum(node.own_params for node in self.nodes)
 
     def matches(self, pattern: re.Pattern[str], text: str) -> bool:
@@ -128,7 +128,7 @@ class Context:
             found = self._matches[key] = pattern.search(text) is not None
         return found
 
-    def under(self, key: str, predicate: Callable[[TreeNode], bool]) -> dict[int, bool]:
+    def under(self, key: str, predicate: Callable[[ModuleNode], bool]) -> dict[int, bool]:
         """id(node) -> whether some proper ancestor satisfies ``predicate`` (one pre-order pass, memoised)."""
         def compute() -> dict[int, bool]:
             flags: dict[int, bool] = {}
@@ -141,36 +141,36 @@ class Context:
     # -- node predicates ----------------------------------------------------------------------------------------
 
     @staticmethod
-    def is_linear(node: TreeNode) -> bool:
+    def is_linear(node: ModuleNode) -> bool:
         """A dense projection: Linear, transformers' Conv1D (GPT-2), or anything with in/out features."""
         return "out_features" in node.attrs and "in_features" in node.attrs
 
     @staticmethod
-    def is_conv(node: TreeNode) -> bool:
+    def is_conv(node: ModuleNode) -> bool:
         return "out_channels" in node.attrs and "kernel_size" in node.attrs
 
     @staticmethod
-    def is_activation(node: TreeNode) -> bool:
+    def is_activation(node: ModuleNode) -> bool:
         return node.class_path.startswith(_ACTIVATION_MODULES) or node.class_name.lower().endswith("activation")
 
     @staticmethod
-    def is_embedding(node: TreeNode) -> bool:
+    def is_embedding(node: ModuleNode) -> bool:
         return "num_embeddings" in node.attrs and "embedding_dim" in node.attrs
 
     @staticmethod
-    def ancestors(node: TreeNode) -> Iterator[TreeNode]:
+    def ancestors(node: ModuleNode) -> Iterator[ModuleNode]:
         parent = node.parent
         while parent is not None:
             yield parent
             parent = parent.parent
 
     @staticmethod
-    def layer_index(node: TreeNode) -> int | None:
+    def layer_index(node: ModuleNode) -> int | None:
         """The index of the block a module sits in (the first number in its path: ``layers.3.self_attn`` -> 3)."""
         match = _LAYER_INDEX.search("." + node.path)
         return int(match.group(1)) if match else None
 
-    def activation_of(self, node: TreeNode) -> tuple[str | None, str | None]:
+    def activation_of(self, node: ModuleNode) -> tuple[str | None, str | None]:
         """(family, raw name) of the activation a module applies: an activation child, its ``activation``
         attribute, else the config's ``hidden_act``-style key."""
         for child in node.children:

@@ -1,6 +1,6 @@
 """Run every rule on one tree and fold the findings into components (one per kind, variant and identity).
 
-Pure: a :class:`~nnstruct.graph.model_trees.ModelTree` and a config in, component rows out. A rule that raises
+Pure: a :class:`~nnstruct.tree.model.ModuleTree` and a config in, components out. A rule that raises
 is recorded as an ``unknown`` component of its kind with the error as the reason, never dropped.
 """
 
@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nnstruct.components.context import UNKNOWN, Context, Finding
 from nnstruct.components.rules import RULES
-from nnstruct.graph.model_trees import ModelTree, build_tree
-
-if TYPE_CHECKING:
-    from nnstruct.ingest.module_tree import ModuleTree
+from nnstruct.tree.model import ModuleTree
 
 # Bump when the shared machinery changes what rules see; each rule has its own VERSION.
 CORE_VERSION = 1
@@ -70,7 +67,7 @@ def _plain(properties: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in properties.items() if value is not None}
 
 
-def detect(tree: ModelTree, config: dict[str, Any] | None) -> list[Component]:
+def detect(tree: ModuleTree, config: dict[str, Any] | None) -> list[Component]:
     """The components of ``tree`` built from ``config`` (structural config; None when unknown)."""
     ctx = Context(tree, config)
     findings: list[Finding] = []
@@ -92,14 +89,6 @@ def detect(tree: ModelTree, config: dict[str, Any] | None) -> list[Component]:
         for name, value in component.details.items():
             stored.details.setdefault(name, value)
     return list(merged.values())
-
-
-def detect_module_tree(tree: ModuleTree, config: dict[str, Any] | None) -> list[Component]:
-    """:func:`detect` on an in-memory tree as ingest extracts it (``nnstruct.ingest.module_tree.ModuleTree``)."""
-    tied = [{"parent_path": edge.parent, "target_path": edge.target, "child_name": edge.name,
-             "child_index": edge.index, "path": edge.path} for edge in tree.tied]
-    model_tree = build_tree({}, {"total_params": tree.total_params}, tree.rows, tied)
-    return detect(model_tree, config)
 
 
 def version_digest() -> str:

@@ -16,8 +16,8 @@ from typing import Any
 from nnstruct.components.detect import DETECTOR_VERSION, Component, detect
 from nnstruct.components.rules import KINDS
 from nnstruct.graph.connection import Graph
-from nnstruct.graph.model_trees import build_tree
-from nnstruct.queries.query_file import load
+from nnstruct.graph.query_runner import run_named
+from nnstruct.tree.model import ModuleTree
 
 BATCH = 40  # architectures read and written per round trip
 
@@ -32,6 +32,11 @@ class ComponentsSummary:
     kinds: Counter[str] = field(default_factory=Counter)  # kind -> trees having it
     undecided: Counter[str] = field(default_factory=Counter)  # kind -> trees with an unknown component of it
     seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "detect": 0.0, "write": 0.0})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "architectures": self.architectures, "components": self.components,
+                "kinds": dict(self.kinds), "undecided": dict(self.undecided),
+                "seconds": {name: round(value, 2) for name, value in self.seconds.items()}}
 
     def lines(self) -> list[str]:
         if not self.architectures:
@@ -64,28 +69,24 @@ def _config(text: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def read_trees(graph: Graph, pending: list[dict[str, Any]]) -> dict[str, Any]:
-    """hash -> ModelTree of the given pending rows (one round trip for modules, one for tied edges)."""
+def read_trees(graph: Graph, pending: list[dict[str, Any]]) -> dict[str, ModuleTree]:
+    """hash -> ModuleTree of the given pending rows (one round trip for modules, one for tied edges)."""
     hashes = [row["hash"] for row in pending]
     modules: dict[str, list[dict[str, Any]]] = {h: [] for h in hashes}
-    for row in graph.read(load("components/read_modules").statements[0], {"hashes": hashes}):
+    for row in run_named(graph, "components/read_modules", {"hashes": hashes}):
         modules[row["hash"]].append(row["module"])
     tied: dict[str, list[dict[str, Any]]] = {h: [] for h in hashes}
-    for row in graph.read(load("components/read_tied").statements[0], {"hashes": hashes}):
+    for row in run_named(graph, "components/read_tied", {"hashes": hashes}):
         tied[row["hash"]].append(row)
-    trees = {}
-    for row in pending:
-        rows = sorted(modules[row["hash"]], key=lambda module: (module.get("depth") or 0, module.get("index") or 0))
-        trees[row["hash"]] = build_tree({"id": row.get("model_id")}, {"hash": row["hash"],
-                                        "total_params": row.get("total_params")}, rows, tied[row["hash"]])
-    return trees
+    return {row["hash"]: ModuleTree.from_rows(modules[row["hash"]], tied[row["hash"]], row.get("total_params"),
+                                              name=f"architecture {row['hash']}") for row in pending}
 
 
 def run_components(graph: Graph, force: bool = False, log: Log | None = None) -> ComponentsSummary:
     """Detect and store the components of every tree whose stored components are missing or stale."""
     summary = ComponentsSummary(DETECTOR_VERSION)
     started = time.perf_counter()
-    pending = graph.read(load("components/pending").statements[0], {"version": DETECTOR_VERSION, "force": force})
+    pending = run_named(graph, "components/pending", {"version": DETECTOR_VERSION, "force": force})
     summary.seconds["read"] += time.perf_counter() - started
     for batch in _batches(pending, BATCH):
         started = time.perf_counter()
@@ -99,12 +100,12 @@ def run_components(graph: Graph, force: bool = False, log: Log | None = None) ->
             rows.append({"hash": row["hash"], "components": [component.row() for component in components]})
         summary.seconds["detect"] += time.perf_counter() - started
         started = time.perf_counter()
-        graph.write(load("components/write").statements[0], {"version": DETECTOR_VERSION, "architectures": rows})
+        run_named(graph, "components/write", {"version": DETECTOR_VERSION, "architectures": rows}, write=True)
         summary.seconds["write"] += time.perf_counter() - started
         if log and len(pending) > BATCH:
             log(f"components: {min(summary.architectures, len(pending))}/{len(pending)} trees")
     if pending:
-        graph.write(load("components/delete_orphans").statements[0])
+        run_named(graph, "components/delete_orphans", write=True)
     return summary
 
 

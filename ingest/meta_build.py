@@ -231,9 +231,9 @@ def run_job(job: BuildJob) -> BuildOutcome:
 def _components(tree: ModuleTree, config: dict[str, Any] | None) -> list[dict[str, Any]] | None:
     """The tree's components (nnstruct.components), detected here while the tree is in memory; None when detection
     fails (the `components` stage retries it from the stored tree)."""
-    from nnstruct.components.detect import detect_module_tree
+    from nnstruct.components.detect import detect
 
     try:
-        return [component.row() for component in detect_module_tree(tree, config)]
+        return [component.row() for component in detect(tree, config)]
     except Exception:
         return None

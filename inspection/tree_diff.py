@@ -60,6 +60,7 @@ class TreeDiff:
     similarity: float | None = None  # WL score (dedup's, class labels); None when not computed
     similarity_note: str = ""
     similarity_by_label: dict[str, float] = field(default_factory=dict)
+    components: list[str] | None = None  # per-kind component differences (nnstruct.components); None: not read
 
     def summary(self) -> dict[str, int]:
         counts = {"added": 0, "removed": 0, "changed": 0}
@@ -87,6 +88,7 @@ class TreeDiff:
             "b": model(self.b),
             "similarity": {"wl_score": self.similarity, "by_label": self.similarity_by_label,
                            "note": self.similarity_note or None},
+            "components": self.components,
             "summary": self.summary(),
             "changes": [change.to_json() for change in self.changes],
         }
@@ -376,6 +378,10 @@ def render(diff: TreeDiff) -> Group:
     note = f" ({diff.similarity_note})" if diff.similarity_note else ""
     lines.append(Text(f"WL similarity: {score}{note}"))
     lines.append(Text(""))
+    if diff.components is not None:  # what the models are made of comes before how their trees differ
+        lines.append(Text("Components", style="bold"))
+        lines.extend(Text(f"  {line}") for line in diff.components or ["same components"])
+        lines.append(Text(""))
     if diff.identical:
         lines.append(Text("no structural difference", style="bold green"))
     lines.extend(change_line(change) for change in diff.changes)

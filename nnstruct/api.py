@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from nnstruct.analysis.analyze import AnalysisResult
+    from nnstruct.components import Component, ComponentsSummary
     from nnstruct.dedup.runner import DedupSummary
     from nnstruct.graph.connection import Graph
     from nnstruct.graph.model_trees import StoredModel
@@ -144,6 +145,7 @@ class RunSummary:
     started_local_server: bool = False
     ingest: IngestResult | None = None
     dedup: DedupSummary | None = None
+    components: ComponentsSummary | None = None
     analysis: list[AnalysisResult] = field(default_factory=list)
     exit_code: int = EXIT_OK
 
@@ -166,7 +168,9 @@ class RunSummary:
             "report_html": str(result.report_html), "seconds": round(result.seconds, 1),
         } for result in self.analysis]
         return {"stages": self.stages, "started_local_server": self.started_local_server, "ingest": ingest,
-                "dedup": asdict(self.dedup) if self.dedup is not None else None, "analysis": analysis,
+                "dedup": asdict(self.dedup) if self.dedup is not None else None,
+                "components": self.components.to_json() if self.components is not None else None,
+                "analysis": analysis,
                 "exit_code": self.exit_code}
 
 
@@ -215,6 +219,9 @@ def run_pipeline(settings: Settings | None = None, stages: Sequence[str] = STAGE
     from nnstruct.graph.connection import connect
 
     with connect(settings) as graph:
+        if "ingest" in stages or "analyze" in stages:
+            # Ingest detects new trees itself; this catches up on trees stored earlier or by an older detector.
+            summary.components = components(settings, log=log, graph=graph)
         if "dedup" in stages:
             begin("dedup")
             summary.dedup = dedup(settings, log, graph)
@@ -224,6 +231,32 @@ def run_pipeline(settings: Settings | None = None, stages: Sequence[str] = STAGE
             summary.analysis = analyze(settings, None, append_timestamp, log, graph)
             end("analyze", summary.analysis)
     return summary
+
+
+# -- components ---------------------------------------------------------------------------------------------------
+
+def components(settings: Settings | None = None, force: bool = False, log: Log | None = None,
+               graph: Graph | None = None) -> ComponentsSummary:
+    """Detect the components of stored trees that lack them or have them from another detector version
+    (``force``: every tree), ``nnstruct components``."""
+    from nnstruct.components import run_components
+
+    settings = settings or Settings()
+    with _graph(settings, graph) as connected:
+        from nnstruct.graph.schema import init_schema
+
+        init_schema(connected)
+        return run_components(connected, force=force, log=log)
+
+
+def stored_components(model_id: str, settings: Settings | None = None, graph: Graph | None = None
+                      ) -> list[Component]:
+    """The components stored for a model's architecture (empty when none were detected yet)."""
+    from nnstruct.components.compare import read_components
+
+    settings = settings or Settings()
+    with _graph(settings, graph) as connected:
+        return read_components(connected, model_id)
 
 
 # -- queries and stored models ------------------------------------------------------------------------------------
@@ -252,6 +285,7 @@ def stored_model(model_id: str, settings: Settings | None = None, graph: Graph |
 def diff_models(model_a: str, model_b: str, settings: Settings | None = None, graph: Graph | None = None
                 ) -> TreeDiff:
     """The structural diff of two stored models, with their Weisfeiler-Lehman similarity (``nnstruct diff``)."""
+    from nnstruct.components.compare import changes, read_components
     from nnstruct.dedup.similarity import architecture_similarity
     from nnstruct.graph.model_trees import read_model_tree
     from nnstruct.inspection.tree_diff import diff_trees
@@ -261,6 +295,7 @@ def diff_models(model_a: str, model_b: str, settings: Settings | None = None, gr
     with _graph(settings, graph) as connected:
         a, b = read_model_tree(connected, model_a), read_model_tree(connected, model_b)
         result = diff_trees(a, b)
+        result.components = changes(read_components(connected, model_a), read_components(connected, model_b))
         hash_a, hash_b = a.architecture["hash"], b.architecture["hash"]
         scores = {str(label): architecture_similarity(connected, hash_a, hash_b, label=label)
                   for label in DEDUP_LABELS}
@@ -274,6 +309,6 @@ def diff_models(model_a: str, model_b: str, settings: Settings | None = None, gr
 
 
 __all__ = [
-    "RunSummary", "Strategy", "View", "analyze", "dedup", "diff_models", "ensure_server", "ingest",
-    "ingest_options", "parse_choice", "run_pipeline", "run_query", "stored_model",
+    "RunSummary", "Strategy", "View", "analyze", "components", "dedup", "diff_models", "ensure_server", "ingest",
+    "ingest_options", "parse_choice", "run_pipeline", "run_query", "stored_components", "stored_model",
 ]

@@ -28,7 +28,7 @@ import re
 from typing import Any
 
 from nnstruct.components.context import UNKNOWN, Context, Finding
-from nnstruct.graph.model_trees import TreeNode
+from nnstruct.tree.model import ModuleNode
 
 KIND = "attention"
 VERSION = 1
@@ -45,17 +45,17 @@ _LATENT = re.compile(r"kv_a_proj|kv_b_proj|q_a_proj|kv_lora", re.I)
 _REDUCTION = re.compile(r"^(sr|spatial_reduction|sequence_reduction|reduction)$", re.I)
 
 
-def cores(ctx: Context) -> list[TreeNode]:
+def cores(ctx: Context) -> list[ModuleNode]:
     """The attention cores of the tree (shared with other rules through the context's memo)."""
     return ctx.memo("attention.cores", lambda: _cores(ctx))
 
 
-def is_cross(node: TreeNode) -> bool:
+def is_cross(node: ModuleNode) -> bool:
     return bool(_CROSS.search(node.path) or _CROSS.search(node.class_name))
 
 
-def _cores(ctx: Context) -> list[TreeNode]:
-    def candidate(node: TreeNode) -> bool:
+def _cores(ctx: Context) -> list[ModuleNode]:
+    def candidate(node: ModuleNode) -> bool:
         if node.class_path == "torch.nn.modules.activation.MultiheadAttention":
             return True
         return ctx.matches(_CLASS, node.class_name) and not ctx.matches(_NOT_CORE, node.class_name) and (
@@ -73,7 +73,7 @@ def _cores(ctx: Context) -> list[TreeNode]:
     return [node for node in found if id(node) not in inner]
 
 
-def _heads(ctx: Context, core: TreeNode) -> int | None:
+def _heads(ctx: Context, core: ModuleNode) -> int | None:
     value = core.attrs.get("num_heads")
     if isinstance(value, int) and value > 0:
         return value
@@ -92,8 +92,8 @@ def _kv_heads(ctx: Context) -> int | None:
     return None
 
 
-def _projections(core: TreeNode) -> dict[str, TreeNode]:
-    found: dict[str, TreeNode] = {}
+def _projections(core: ModuleNode) -> dict[str, ModuleNode]:
+    found: dict[str, ModuleNode] = {}
     for child in core.children:
         if not (Context.is_linear(child) or Context.is_conv(child)):
             continue
@@ -104,12 +104,12 @@ def _projections(core: TreeNode) -> dict[str, TreeNode]:
     return found
 
 
-def _out(node: TreeNode) -> int | None:
+def _out(node: ModuleNode) -> int | None:
     value = node.attrs.get("out_features", node.attrs.get("out_channels"))
     return value if isinstance(value, int) else None
 
 
-def _in(node: TreeNode) -> int | None:
+def _in(node: ModuleNode) -> int | None:
     value = node.attrs.get("in_features", node.attrs.get("in_channels"))
     return value if isinstance(value, int) else None
 
@@ -120,7 +120,7 @@ def _ratio_variant(ratio: int, heads: int | None) -> str:
     return "MQA" if heads is not None and ratio == heads else "GQA"
 
 
-def _variant(ctx: Context, core: TreeNode) -> tuple[str, dict[str, Any], dict[str, Any], list[str]]:
+def _variant(ctx: Context, core: ModuleNode) -> tuple[str, dict[str, Any], dict[str, Any], list[str]]:
     """(variant, identity props, details, extra realising paths) of one core."""
     heads = _heads(ctx, core)
     details: dict[str, Any] = {"heads": heads} if heads else {}
@@ -178,7 +178,7 @@ def _variant(ctx: Context, core: TreeNode) -> tuple[str, dict[str, Any], dict[st
     return UNKNOWN, {"reason": f"{core.class_name}: no q/k/v projections recognised"}, details, []
 
 
-def _scope(ctx: Context, core: TreeNode) -> tuple[str, dict[str, Any]]:
+def _scope(ctx: Context, core: ModuleNode) -> tuple[str, dict[str, Any]]:
     if any(_REDUCTION.search(child.name) for child in core.children) or "efficient" in core.class_name.lower():
         return "reduced", {}
     layer_types = ctx.config.get("layer_types")

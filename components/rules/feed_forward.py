@@ -25,7 +25,7 @@ from typing import Any
 
 from nnstruct.components.context import UNKNOWN, Context, Finding
 from nnstruct.components.rules import attention
-from nnstruct.graph.model_trees import TreeNode
+from nnstruct.tree.model import ModuleNode
 
 KIND = "feed_forward"
 VERSION = 1
@@ -36,7 +36,7 @@ _EXCLUDED = re.compile(r"mamba|mixer|ssm|embed|head$|pooler|rwkv|router|projecto
 _GLU = {"silu": "SwiGLU", "gelu": "GeGLU", "relu": "ReGLU", "sigmoid": "GLU"}
 
 
-def _dims(node: TreeNode) -> tuple[int, int] | None:
+def _dims(node: ModuleNode) -> tuple[int, int] | None:
     a, b = node.attrs.get("in_features"), node.attrs.get("out_features")
     if a is None:
         a, b = node.attrs.get("in_channels"), node.attrs.get("out_channels")
@@ -45,7 +45,7 @@ def _dims(node: TreeNode) -> tuple[int, int] | None:
     return (a, b) if isinstance(a, int) and isinstance(b, int) else None
 
 
-def _shape(node: TreeNode) -> str | None:
+def _shape(node: ModuleNode) -> str | None:
     """``plain`` / ``gated`` from the dense children of ``node``, else None."""
     dense = [(child, _dims(child)) for child in node.children]
     dense = [(child, dims) for child, dims in dense if dims is not None]
@@ -64,7 +64,7 @@ def _shape(node: TreeNode) -> str | None:
     return best
 
 
-def _fused_experts(ctx: Context, node: TreeNode) -> str | None:
+def _fused_experts(ctx: Context, node: ModuleNode) -> str | None:
     experts = ctx.config.get("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
     hidden = ctx.config.get("hidden_size", "d_model")
     inner = ctx.config.get("moe_intermediate_size", "expert_intermediate_size", "intermediate_size", "d_ff")
@@ -118,7 +118,7 @@ def detect(ctx: Context) -> list[Finding]:
     return findings
 
 
-def _finding(variant: str, activation: tuple[str | None, str | None], node: TreeNode, reason: str | None,
+def _finding(variant: str, activation: tuple[str | None, str | None], node: ModuleNode, reason: str | None,
              experts: bool) -> Finding:
     family, raw = activation
     props: dict[str, Any] = {"activation": family or UNKNOWN}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from nnstruct.components.context import UNKNOWN, Context, Finding
-from nnstruct.graph.model_trees import TreeNode
+from nnstruct.tree.model import ModuleNode
 
 KIND = "mixture_of_experts"
 VERSION = 1
@@ -30,7 +30,7 @@ _ROUTER = re.compile(r"^(gate|router|switch|w_gate|gating|classifier)$", re.I)
 _SHARED = re.compile(r"shared_experts?$|shared_mlp$", re.I)
 
 
-def _experts(ctx: Context, block: TreeNode, experts: TreeNode) -> int | None:
+def _experts(ctx: Context, block: ModuleNode, experts: ModuleNode) -> int | None:
     members = [child for child in experts.children if not Context.is_activation(child)]
     if members and all(child.class_name == members[0].class_name for child in members):
         return len(members)
@@ -47,7 +47,7 @@ def _experts(ctx: Context, block: TreeNode, experts: TreeNode) -> int | None:
     return value if isinstance(value, int) and value > 0 else None
 
 
-def _top_k(ctx: Context, block: TreeNode) -> int | None:
+def _top_k(ctx: Context, block: ModuleNode) -> int | None:
     value = ctx.config.get("num_experts_per_tok", "moe_top_k", "num_selected_experts", "router_top_k",
                            "num_experts_per_token", "moe_k", "top_k_experts")
     if isinstance(value, int) and value > 0:
@@ -57,7 +57,7 @@ def _top_k(ctx: Context, block: TreeNode) -> int | None:
     return None
 
 
-def _shared(ctx: Context, block: TreeNode) -> int:
+def _shared(ctx: Context, block: ModuleNode) -> int:
     for child in block.children:
         if _SHARED.search(child.name):
             if child.class_name in ("ModuleList", "ModuleDict"):
@@ -67,7 +67,7 @@ def _shared(ctx: Context, block: TreeNode) -> int:
     return 0
 
 
-def blocks(ctx: Context) -> list[TreeNode]:
+def blocks(ctx: Context) -> list[ModuleNode]:
     # parent of each ``experts`` module (pre-order: each block once per experts child)
     return [node.parent for node in ctx.nodes if node.parent is not None and ctx.matches(_EXPERTS, node.name)]
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 from nnstruct.components import source_order
 from nnstruct.components.context import UNKNOWN, Context, Finding
 from nnstruct.components.rules import attention, token_mixer
-from nnstruct.graph.model_trees import TreeNode
+from nnstruct.tree.model import ModuleNode
 
 KIND = "normalisation"
 VERSION = 1
@@ -45,7 +45,7 @@ _SUBLAYER = re.compile(r"attn|attention|mlp|ffn|feed_?forward|mixer|mamba|moe|ex
                        r"dense|mixffn|block_sparse|linear_attn|ssm", re.I)
 
 
-def norms(ctx: Context) -> list[TreeNode]:
+def norms(ctx: Context) -> list[ModuleNode]:
     return ctx.memo("normalisation.nodes", lambda: [
         node for node in ctx.nodes
         if node.is_leaf and ctx.matches(_NORM, node.class_name) and not ctx.matches(_NOT_NORM, node.class_name)
@@ -84,7 +84,7 @@ def _variant(class_path: str, class_name: str, bias: object) -> tuple[str, dict[
     return "other", {"class_name": class_name}
 
 
-def _placement(ctx: Context, node: TreeNode, inner: set[int]) -> str:
+def _placement(ctx: Context, node: ModuleNode, inner: set[int]) -> str:
     parent = node.parent
     if parent is None:
         return UNKNOWN

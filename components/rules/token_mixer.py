@@ -22,7 +22,7 @@ import re
 
 from nnstruct.components.context import UNKNOWN, Context, Finding
 from nnstruct.components.rules import attention
-from nnstruct.graph.model_trees import TreeNode
+from nnstruct.tree.model import ModuleNode
 
 KIND = "token_mixer"
 VERSION = 1
@@ -34,7 +34,7 @@ _NOT_MIXING = re.compile(r"stem|embed|patch|downsampl|pooler|head|proj|mlp|ffn|f
                          r"shortcut|residual|reduction|upsampl|fpn|decode|classifier", re.I)
 
 
-def _innermost(ctx: Context, matches: list[TreeNode]) -> list[TreeNode]:
+def _innermost(ctx: Context, matches: list[ModuleNode]) -> list[ModuleNode]:
     marked = {id(node) for node in matches}
     outer: set[int] = set()
     for node in matches:
@@ -46,9 +46,9 @@ def _innermost(ctx: Context, matches: list[TreeNode]) -> list[TreeNode]:
     return [node for node in matches if id(node) not in outer]
 
 
-def mixers(ctx: Context) -> dict[str, list[TreeNode]]:
-    def compute() -> dict[str, list[TreeNode]]:
-        found: dict[str, list[TreeNode]] = {}
+def mixers(ctx: Context) -> dict[str, list[ModuleNode]]:
+    def compute() -> dict[str, list[ModuleNode]]:
+        found: dict[str, list[ModuleNode]] = {}
         cores = attention.cores(ctx)
         selfs = [core for core in cores if not attention.is_cross(core)]
         if selfs:

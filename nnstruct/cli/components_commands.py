@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from nnstruct import api
 from nnstruct.cli import output
 from nnstruct.cli.options import connection_options, settings_from
 
@@ -27,15 +28,10 @@ def components(ctx: click.Context, force: bool, **flags: Any) -> None:
       nnstruct components
       nnstruct components --force
     """
-    from nnstruct.components import run_components
-    from nnstruct.graph.connection import connect
-    from nnstruct.graph.schema import init_schema
-
-    with connect(settings_from(ctx, **flags)) as graph:
-        init_schema(graph)
-        summary = run_components(graph, force=force, log=lambda line: output.err.print(line, highlight=False))
+    log = lambda line: output.err.print(line, highlight=False, markup=False)  # noqa: E731
+    summary = api.components(settings_from(ctx, **flags), force=force, log=log)
     for line in summary.lines():
-        output.err.print(line, highlight=False, markup=False)
+        log(line)
 
 
 COMMANDS: list[click.Command] = [components]

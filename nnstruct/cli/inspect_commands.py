@@ -42,7 +42,8 @@ def _print_unwrapped(renderable: Any) -> None:
 @connection_options
 @click.pass_context
 def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **flags: Any) -> None:
-    """Print MODEL_ID's module tree, torchinfo-style: layer (type:depth-idx), path, class, own and subtree
+    """Print MODEL_ID's components (attention variant, norms, feed-forward, MoE, position, token mixers,
+    embeddings), then its module tree, torchinfo-style: layer (type:depth-idx), path, class, own and subtree
     parameters, depth; repeated blocks folded, shared (tied) modules marked, totals at the bottom.
 
     Total params are counted once per tensor (tied weights once), as ingest stored them on the model.
@@ -54,8 +55,25 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **fla
     """
     from nnstruct.inspection.tree_view import render
 
-    model = api.stored_model(model_id, settings_from(ctx, **flags))
+    settings = settings_from(ctx, **flags)
+    model = api.stored_model(model_id, settings)
+    _print_components(api.stored_components(model_id, settings))
     _print_unwrapped(render(model, max_depth=depth, folded=fold))
+
+
+def _print_components(components: list[Any]) -> None:
+    """The model's components above its tree (a hint when none are stored yet)."""
+    from rich.text import Text
+
+    from nnstruct.components.compare import lines
+
+    if not components:
+        output.out.print("components: none stored yet (run `nnstruct components`)", markup=False, highlight=False)
+        return
+    output.out.print(Text("Components", style="bold"))
+    for line in lines(components):
+        output.out.print(Text(f"  {line}"), highlight=False)
+    output.out.print()
 
 
 @click.command("diff")
@@ -66,8 +84,9 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **fla
 @connection_options
 @click.pass_context
 def diff(ctx: click.Context, model_a: str, model_b: str, fmt: str, **flags: Any) -> None:
-    """Structural diff of two stored module trees: modules added, removed, changed class or shape
-    (in/out features, kernel, ...), with repeated blocks aligned, plus their Weisfeiler-Lehman similarity.
+    """Structural diff of two stored module trees: component differences first ("attention: MHA -> GQA 4:1"),
+    then modules added, removed, changed class or shape (in/out features, kernel, ...), with repeated blocks
+    aligned, plus their Weisfeiler-Lehman similarity.
 
     Both trees are folded first (runs of identical consecutive siblings count as one block), then aligned by
     path, so 12 BERT layers against 6 read `encoder.layer: BertLayer x12 -> x6 (6 removed: 6..11)`. Paths

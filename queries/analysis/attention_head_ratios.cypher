@@ -5,8 +5,7 @@
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
-                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+  AND $view IN m.views
 MATCH (a)-[:HAS_COMPONENT]->(c:Component {kind: 'attention', role: 'self'})
 WITH DISTINCT m, CASE c.variant
        WHEN 'MHA' THEN '1:1 (MHA)'

@@ -5,8 +5,7 @@
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE m.created_at IS NOT NULL AND ($tasks IS NULL OR t.name IN $tasks)
-  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
-                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+  AND $view IN m.views
 WITH DISTINCT m, a, substring(toString(m.created_at), 0, 7) AS month
 WITH month, collect({m: m, a: a}) AS rows, count(*) AS month_models
 UNWIND rows AS row

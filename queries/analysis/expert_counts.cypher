@@ -5,8 +5,7 @@
 
 MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
 WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND CASE $view WHEN 'none' THEN true WHEN 'name' THEN m.rep_name = true
-                 WHEN 'architecture' THEN m.rep_architecture = true ELSE false END
+  AND $view IN m.views
 MATCH (a)-[:HAS_COMPONENT]->(c:Component {kind: 'mixture_of_experts'})
 WITH DISTINCT m, c.experts AS experts, c.top_k AS top_k, coalesce(c.shared, 0) AS shared
 RETURN toString(experts) + ' experts, top-' + coalesce(toString(top_k), '?')

@@ -23,8 +23,7 @@ from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.runner import run_ingest
 from nnstruct.ingest.sources.catalogue import default_config
-
-from .components_cases import small_config
+from tests.components_cases import small_config
 
 
 def _cases() -> dict[str, tuple[str, str, dict[str, Any], list[tuple[str, list[dict[str, Any]]]]]]:
@@ -142,7 +141,9 @@ def test_diff_reports_component_changes_first(population, capsys, monkeypatch) -
                                                                          read_components(population, llama))
     code, out = _run_cli(["diff", bert, llama], capsys, monkeypatch)
     assert code == 0
-    assert out.index("attention: MHA self global -> GQA 4:1 self global") < out.index("WL similarity")
+    text = out.splitlines()
+    first_change = next(i for i, line in enumerate(text) if line[:2] in ("~ ", "- ", "+ "))
+    assert text.index("  attention: MHA self global -> GQA 4:1 self global") < first_change
 
 
 def test_component_analyses(population: Graph) -> None:
