@@ -4,6 +4,7 @@ the pure helpers (placement from forward source, component differences)."""
 
 from __future__ import annotations
 
+import importlib
 import pkgutil
 from types import SimpleNamespace
 from typing import Any
@@ -11,7 +12,6 @@ from typing import Any
 import pytest
 
 import nnstruct.components.rules as rules_package
-from nnstruct.components import detect as detect_module
 from nnstruct.components.compare import changes, lines
 from nnstruct.components.context import Finding
 from nnstruct.components.detect import Component, detect
@@ -21,6 +21,8 @@ from nnstruct.ingest.meta_build import BuildJob, run_job
 from nnstruct.ingest.sources.catalogue import default_config
 from nnstruct.tree.model import ModuleTree
 from tests.components_cases import small_config
+
+detect_module = importlib.import_module("nnstruct.components.detect")  # the module (the package exports the function)
 
 CASES = sorted({(model_type, task, repr(sorted(overrides.items()))): (model_type, task, overrides)
                 for rule in RULES for model_type, task, overrides, _ in rule.CASES}.values(), key=repr)
