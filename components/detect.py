@@ -77,17 +77,18 @@ def detect(tree: ModuleTree, config: dict[str, Any] | None) -> list[Component]:
         except Exception as exc:  # a rule bug on one odd tree must not lose the other kinds
             findings.append(Finding(rule.KIND, UNKNOWN, {"reason": f"rule failed: {type(exc).__name__}: {exc}"}))
     merged: dict[str, Component] = {}
+    paths: dict[str, dict[str, None]] = {}  # key -> realising paths, in order, once each
     for finding in findings:
         component = Component(finding.kind, finding.variant, _plain(finding.props), finding.count or 1,
-                              _plain(finding.details), list(finding.modules))
-        stored = merged.get(component.key)
-        if stored is None:
-            merged[component.key] = component
-            continue
-        stored.count += component.count
-        stored.paths += [path for path in component.paths if path not in stored.paths]
-        for name, value in component.details.items():
-            stored.details.setdefault(name, value)
+                              _plain(finding.details))
+        stored = merged.setdefault(component.key, component)
+        if stored is not component:
+            stored.count += component.count
+            for name, value in component.details.items():
+                stored.details.setdefault(name, value)
+        paths.setdefault(component.key, {}).update(dict.fromkeys(finding.modules))
+    for key, component in merged.items():
+        component.paths = list(paths[key])
     return list(merged.values())
 
 
