@@ -104,8 +104,8 @@ def run_components(graph: Graph, force: bool = False, log: Log | None = None) ->
         summary.seconds["write"] += time.perf_counter() - started
         if log and len(pending) > BATCH:
             log(f"components: {min(summary.architectures, len(pending))}/{len(pending)} trees")
-    if pending:
-        run_named(graph, "components/delete_orphans", write=True)
+    # Components left without architectures (re-detected, or their trees deleted by `ingest --force`).
+    run_named(graph, "components/delete_orphans", write=True)
     return summary
 
 
