@@ -2,8 +2,8 @@
 
 Architectures are content addressed by their WL hash: a tree already stored is only linked. A new tree is written
 with a handful of batched ``UNWIND $rows`` statements (``queries/ingest/write_architecture.cypher``). Two writers
-racing on the same new tree: the unique constraint on ``Architecture.hash`` makes the second transaction fail, and
-it is retried once as a plain link.
+racing on the same new tree (or new Component): the unique constraint on ``Architecture.hash`` (``Component.key``)
+makes the second transaction fail, and it is retried once, which then links what the other writer stored.
 """
 
 from __future__ import annotations
@@ -118,5 +118,7 @@ class GraphWriter:
         try:
             return self.graph.write_transaction(lambda tx: work(tx, True))
         except ConstraintError:
-            # Another writer stored the same tree between our check and our commit: link to theirs.
-            return self.graph.write_transaction(lambda tx: work(tx, False))
+            # Another writer committed the same tree (Architecture.hash) or a new Component node of ours
+            # (Component.key) between our check and our commit. Once more: a stored tree is only linked now, a
+            # stored Component merged; our own new tree, if it still is new, is written.
+            return self.graph.write_transaction(lambda tx: work(tx, True))
