@@ -17,7 +17,11 @@ How:
 - **scope**: ``sliding`` (config ``sliding_window``, per layer when ``layer_types`` says which), ``local``
   (``attention_window``, GPT-Neo's local layers), ``block-sparse`` (BigBird), ``windowed`` (Swin: config
   ``window_size``), ``reduced`` (SegFormer's spatial-reduction ``sr`` conv), else ``global``.
-- A core whose projections cannot be read (weights held as bare parameters) is ``unknown`` with the reason.
+- A projection wrapped in a module of its own (``MoshiLinear``, a ``Sequential``) counts by its inner dense
+  layer. Where widths cannot be read (bare parameters), a config with a head count and no key/value head count is
+  multi-head (transformers' convention; ``basis: config`` on the relationship). Additive, gated-MLP and
+  deformable "attention" is ``other`` with its class; RWKV's time mixing is left to the token_mixer rule.
+- A core whose projections still cannot be read is ``unknown`` with the reason.
 
 Realised by: the core module, plus its ``k``/``v`` projections for GQA/MQA/MLA (what makes the variant).
 """
@@ -33,12 +37,17 @@ from nnstruct.tree.model import ModuleNode
 KIND = "attention"
 VERSION = 1
 
-_CLASS = re.compile(r"attention|attn|multihead", re.I)
-_NOT_CORE = re.compile(r"output|dropout|norm|rotary|embedding|pool|mask|score|bias|gate$|residual", re.I)
+_CLASS = re.compile(r"attention|attn|multihead|mla$", re.I)
+# Helpers named after attention (judged by how the class name ends: RobertaPreLayerNormSelfAttention is a core).
+_NOT_CORE = re.compile(r"(output|dropout|norm|rotary|embeddings?|pool|mask|scores?|bias|gate|residual|projection|"
+                       r"structure|layer)$", re.I)
+_NOT_ATTENTION = re.compile(r"rwkv", re.I)  # RWKV's time mixing is recurrent (token_mixer), not attention
+_OTHER = re.compile(r"additive|gatedattention|deformable", re.I)
 _CROSS = re.compile(r"cross|encoder_attn|enc_dec|encdec|encoder_decoder_attention", re.I)
-_Q = re.compile(r"^(q|query|q_proj|to_q|wq|q_lin|query_proj|q_linear|linear_q|q_attn|query_net|project_q)$", re.I)
-_K = re.compile(r"^(k|key|k_proj|to_k|wk|k_lin|key_proj|k_linear|linear_k|key_net|project_k)$", re.I)
-_V = re.compile(r"^(v|value|v_proj|to_v|wv|v_lin|value_proj|v_linear|linear_v|value_net|project_v)$", re.I)
+_Q = re.compile(r"^(q|query|q_proj|to_q|wq|q_lin|query_proj|q_linear|linear_q|q_attn|query_net|project_q|q_head|"
+                r"query_key)$", re.I)
+_K = re.compile(r"^(k|key|k_proj|to_k|wk|k_lin|key_proj|k_linear|linear_k|key_net|project_k|k_head)$", re.I)
+_V = re.compile(r"^(v|value|v_proj|to_v|wv|v_lin|value_proj|v_linear|linear_v|value_net|project_v|v_head)$", re.I)
 _QKV = re.compile(r"qkv|c_attn|in_proj|query_key_value|wqkv|to_qkv", re.I)
 _KV = re.compile(r"^(kv|kv_proj|to_kv|wkv|key_value)$", re.I)
 _LATENT = re.compile(r"kv_a_proj|kv_b_proj|q_a_proj|kv_lora", re.I)
@@ -58,8 +67,10 @@ def _cores(ctx: Context) -> list[ModuleNode]:
     def candidate(node: ModuleNode) -> bool:
         if node.class_path == "torch.nn.modules.activation.MultiheadAttention":
             return True
-        return ctx.matches(_CLASS, node.class_name) and not ctx.matches(_NOT_CORE, node.class_name) and (
-            bool(node.children) or node.own_params > 0)
+        return ctx.matches(_CLASS, node.class_name) and not ctx.matches(_NOT_CORE, node.class_name) \
+            and not ctx.matches(_NOT_ATTENTION, node.class_name) and (
+                node.own_params > 0 or any(Context.is_linear(c) or Context.is_conv(c) or c.children
+                                           for c in node.children))
 
     found = [node for node in ctx.nodes if candidate(node)]
     marked = {id(node) for node in found}
@@ -92,16 +103,33 @@ def _kv_heads(ctx: Context) -> int | None:
     return None
 
 
+def _dense(node: ModuleNode) -> ModuleNode | None:
+    """The projection a child stands for: itself when dense, else the first dense module inside (wrappers such as
+    ``MoshiLinear`` or a ``Sequential`` of conv and norm)."""
+    for inner in node.walk():
+        if Context.is_linear(inner) or Context.is_conv(inner):
+            return inner
+    return None
+
+
 def _projections(core: ModuleNode) -> dict[str, ModuleNode]:
     found: dict[str, ModuleNode] = {}
     for child in core.children:
-        if not (Context.is_linear(child) or Context.is_conv(child)):
+        dense = _dense(child)
+        if dense is None:
             continue
+        if dense is not child:  # a wrapper: its name, the inner projection's shape
+            dense = _renamed(dense, child.name)
         for role, pattern in (("q", _Q), ("k", _K), ("v", _V), ("kv", _KV), ("qkv", _QKV), ("latent", _LATENT)):
             if pattern.search(child.name) and role not in found:
-                found[role] = child
+                found[role] = dense
                 break
     return found
+
+
+def _renamed(node: ModuleNode, name: str) -> ModuleNode:
+    return ModuleNode(node.path, name, node.class_name, node.class_path, node.depth, node.index, node.own_params,
+                      node.subtree_params, node.attrs)
 
 
 def _out(node: ModuleNode) -> int | None:
@@ -128,6 +156,8 @@ def _variant(ctx: Context, core: ModuleNode) -> tuple[str, dict[str, Any], dict[
         return "MHA", {"ratio": 1}, details, []
     if "linear" in core.class_name.lower() and "attention" in core.class_name.lower():
         return "linear", {}, details, []
+    if ctx.matches(_OTHER, core.class_name):  # additive, gated-MLP or deformable sampling: not dot-product heads
+        return "other", {"class_name": core.class_name}, details, []
     proj = _projections(core)
     if "latent" in proj or (ctx.config.get("kv_lora_rank") and any(_LATENT.search(c.name) for c in core.children)):
         paths = [c.path for c in core.children if _LATENT.search(c.name)]
@@ -160,8 +190,8 @@ def _variant(ctx: Context, core: ModuleNode) -> tuple[str, dict[str, Any], dict[
     fused = proj.get("qkv")
     if fused is not None and _out(fused) and _in(fused):
         width, total = _in(fused), _out(fused)
-        if total == 3 * width:
-            return "MHA", {"ratio": 1}, details, []
+        if total == 3 * width or (total % 3 == 0 and _kv_heads(ctx) is None):
+            return "MHA", {"ratio": 1}, details, []  # three equal parts (Sam2 pools queries to a wider output)
         kv = _kv_heads(ctx)
         if heads and width % heads == 0:
             per_head = width // heads
@@ -173,6 +203,11 @@ def _variant(ctx: Context, core: ModuleNode) -> tuple[str, dict[str, Any], dict[
             details["kv_heads"] = kv
             return _ratio_variant(ratio, heads), {"ratio": ratio}, details, [fused.path]
         return UNKNOWN, {"reason": f"{core.class_name}: fused qkv {width}->{total} without head counts"}, details, []
+    if heads and _kv_heads(ctx) is None and (q is not None or (core.own_params > 0 and not proj)):
+        # projections whose widths cannot be read (or held as bare parameters): a config without a key/value
+        # head count is multi-head attention in transformers' conventions
+        details["basis"] = "config"
+        return "MHA", {"ratio": 1}, details, []
     if core.own_params > 0 and not proj:
         return UNKNOWN, {"reason": f"{core.class_name}: projections are bare parameters, not modules"}, details, []
     return UNKNOWN, {"reason": f"{core.class_name}: no q/k/v projections recognised"}, details, []

@@ -9,6 +9,7 @@ How:
 - ``state-space``: the innermost module whose class says Mamba / SSM / S4, or a mixer holding a ``conv1d`` and
   an ``in_proj`` (selective-scan layout);
 - ``recurrent``: torch's RNN/LSTM/GRU, or a class saying RWKV / recurrent / retention / xLSTM;
+- ``fourier`` (FNet's Fourier transform) and ``pooling`` (PoolFormer) for the attention-free mixers;
 - ``convolution``: convolutions with a kernel wider than 1 in repeated blocks (ResNet and ConvNeXt stages, audio
   feature encoders), not in a stem, embeddings, attention, a state-space mixer or a feed-forward;
 - a tree with none of these is ``unknown`` with the reason.
@@ -31,7 +32,9 @@ _SSM = re.compile(r"mamba|ssm|\bs4|s4d|selective|statespace|state_space", re.I)
 _RECURRENT_TORCH = ("torch.nn.modules.rnn.LSTM", "torch.nn.modules.rnn.GRU", "torch.nn.modules.rnn.RNN")
 _RECURRENT = re.compile(r"rwkv|recurren|retention|xlstm|mlstm|slstm|lstm|gru\b|rglru", re.I)
 _NOT_MIXING = re.compile(r"stem|embed|patch|downsampl|pooler|head|proj|mlp|ffn|feed_?forward|intermediate|"
-                         r"shortcut|residual|reduction|upsampl|fpn|decode|classifier", re.I)
+                         r"shortcut|reduction|fpn|classifier", re.I)
+_FOURIER = re.compile(r"fourier|fft", re.I)
+_POOLING = re.compile(r"pooling$", re.I)
 
 
 def _innermost(ctx: Context, matches: list[ModuleNode]) -> list[ModuleNode]:
@@ -62,6 +65,14 @@ def mixers(ctx: Context) -> dict[str, list[ModuleNode]]:
             not node.is_leaf and ctx.matches(_RECURRENT, node.class_name))])
         if recurrent:
             found["recurrent"] = recurrent
+        fourier = [node for node in ctx.nodes if ctx.matches(_FOURIER, node.class_name)]
+        fourier = _innermost(ctx, fourier)
+        if fourier:
+            found["fourier"] = fourier  # FNet
+        pooling = [node for node in ctx.nodes if ctx.matches(_POOLING, node.class_name)
+                   and ctx.layer_index(node) is not None and "pooler" not in node.name.lower()]
+        if pooling:
+            found["pooling"] = pooling  # PoolFormer
         skip = {id(node) for group in (cores, ssm, recurrent) for node in group}
         blocked = ctx.under("mixer.blocked", lambda a: id(a) in skip or (
             a.parent is not None and ctx.matches(_NOT_MIXING, f"{a.name} {a.class_name}")))
