@@ -6,6 +6,9 @@
    trees that have it and the share decided (not ``unknown``) (target: >= 95% for attention and normalisation),
    the most frequent unknown reasons, and the detection time per distinct tree (target: mean < 20 ms) beside the
    build + extract time it adds to.
+   ``--graph``: the same figures over the distinct trees already stored in the configured graph (read back with
+   the catch-up stage's own reader, each with the structural config of one of its models), e.g. after
+   ``nnstruct ingest --source transformers``; only detection is timed.
 2. ``--ingest N``: what detection adds to an ingest: N catalogue model types ingested into an empty scratch Neo4j
    (its own temporary home and ports; ``--configured-server`` uses and WIPES the configured one), in this process,
    with detection and with it switched off, alternately, ``--rounds`` times each; the best time of each (target:
@@ -16,6 +19,7 @@ The machine may be shared: the load average is printed with the figures.
     python bench/components.py                      # whole catalogue (takes a while: every pair is built)
     python bench/components.py --tasks text-generation,image-classification
     python bench/components.py --skip coverage --ingest 80
+    python bench/components.py --graph --skip ingest    # the trees of the configured graph
 """
 
 from __future__ import annotations
@@ -44,11 +48,41 @@ def load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def bench_coverage(tasks: list[str] | None, types: list[str] | None) -> None:
+def trees_from_graph() -> tuple[dict[str, dict], int]:
+    from nnstruct.components.detect import detect
+    from nnstruct.components.runner import BATCH, _config, read_trees
+    from nnstruct.graph.connection import connect
+    from nnstruct.graph.query_runner import run_named
+    from nnstruct.settings import Settings
+
+    seen: dict[str, dict] = {}
+    with connect(Settings()) as graph:
+        pending = run_named(graph, "components/pending", {"version": "", "force": True})
+        for start in range(0, len(pending), BATCH):
+            batch = pending[start: start + BATCH]
+            trees = read_trees(graph, batch)
+            for row in batch:
+                began = time.perf_counter()
+                components = [c.row() for c in detect(trees[row["hash"]], _config(row.get("config")))]
+                seen[row["hash"]] = {"id": row["model_id"], "components": components,
+                                     "detect": time.perf_counter() - began, "build": 0.0,
+                                     "modules": trees[row["hash"]].module_count}
+    return seen, 0
+
+
+def bench_coverage(tasks: list[str] | None, types: list[str] | None, from_graph: bool = False) -> None:
+    started = time.perf_counter()
+    if from_graph:
+        seen, failed = trees_from_graph()
+    else:
+        seen, failed = built_trees(tasks, types)
+    report(seen, failed, time.perf_counter() - started)
+
+
+def built_trees(tasks: list[str] | None, types: list[str] | None) -> tuple[dict[str, dict], int]:
     options = IngestOptions(source="transformers", tasks=tuple(tasks or ()))
     seen: dict[str, dict] = {}  # arch hash -> {components, detect, build}
     failed = 0
-    started = time.perf_counter()
     for candidate in catalogue.candidates(options, lambda message: print(message)):
         if types and candidate.id.split("/")[1] not in types:
             continue
@@ -67,7 +101,10 @@ def bench_coverage(tasks: list[str] | None, types: list[str] | None) -> None:
             "build": (outcome.build_seconds or 0.0) + (outcome.extract_seconds or 0.0),
             "modules": outcome.tree.module_count if outcome.tree else 0,
         }
-    seconds = time.perf_counter() - started
+    return seen, failed
+
+
+def report(seen: dict[str, dict], failed: int, seconds: float) -> None:
     trees = list(seen.values())
     print(f"\n{len(trees)} distinct trees from the catalogue ({failed} pairs did not build) in {seconds:.0f} s; "
           f"load average {load()}")
@@ -108,8 +145,9 @@ def bench_coverage(tasks: list[str] | None, types: list[str] | None) -> None:
         p95 = sorted(detect)[int(0.95 * (len(detect) - 1))]
         print(f"\ndetection per distinct tree: mean {statistics.mean(detect):.1f} ms, median "
               f"{statistics.median(detect):.1f} ms, p95 {p95:.1f} ms, max {max(detect):.0f} ms (target: mean < 20 ms)")
-        print(f"build + extract per distinct tree: mean {statistics.mean(build):.1f} ms; detection adds "
-              f"{100 * sum(detect) / max(sum(build), 1e-9):.1f}% to the worker's time")
+        if sum(build):
+            print(f"build + extract per distinct tree: mean {statistics.mean(build):.1f} ms; detection adds "
+                  f"{100 * sum(detect) / sum(build):.1f}% to the worker's time")
         biggest = max(trees, key=lambda tree: tree["modules"])
         print(f"largest tree: {biggest['id']} ({biggest['modules']} modules): detection "
               f"{biggest['detect'] * 1000:.0f} ms")
@@ -124,21 +162,37 @@ def bench_ingest(count: int, rounds: int) -> None:
     candidates = [c for c in catalogue.candidates(IngestOptions(source="transformers", tasks=("feature-extraction",)),
                                                   lambda message: None) if c.config is not None][:count]
     detect = meta_build._components
+    spent = [0.0]
+
+    def timed(tree, config):  # the worker's detection, timed (workers=0: it runs in this process)
+        began = time.perf_counter()
+        try:
+            return detect(tree, config)
+        finally:
+            spent[0] += time.perf_counter() - began
+
     times: dict[str, list[float]] = {"with detection": [], "without": []}
+    shares = []
     with connect(Settings()) as graph:
         for _ in range(rounds):
             for label in ("with detection", "without"):
-                meta_build._components = detect if label == "with detection" else (lambda tree, config: None)
+                meta_build._components = timed if label == "with detection" else (lambda tree, config: None)
                 clean(graph)
+                spent[0] = 0.0
                 started = time.perf_counter()
                 result = run_ingest(graph, candidates, IngestOptions(source="transformers", workers=0))
                 times[label].append(time.perf_counter() - started)
-                print(f"  {label}: {times[label][-1]:.1f} s ({result.ok} ok, {result.architectures_created} trees)")
+                if label == "with detection":
+                    shares.append(spent[0] / times[label][-1])
+                print(f"  {label}: {times[label][-1]:.1f} s ({result.ok} ok, {result.architectures_created} trees)"
+                      + (f", detection itself {spent[0]:.2f} s" if label == "with detection" else ""))
         meta_build._components = detect
     best_with, best_without = min(times["with detection"]), min(times["without"])
     print(f"\ningest of {len(candidates)} catalogue models, best of {rounds}: {best_with:.1f} s with detection, "
-          f"{best_without:.1f} s without: +{100 * (best_with - best_without) / best_without:.1f}% "
-          f"(target < 15%); load average {load()}")
+          f"{best_without:.1f} s without: {100 * (best_with - best_without) / best_without:+.1f}% "
+          f"(target < 15%); detection itself {100 * statistics.median(shares):.1f}% of the ingest time "
+          f"(median over rounds; the rest of the difference is component writes and noise); "
+          f"load average {load()}")
 
 
 def main() -> int:
@@ -149,9 +203,10 @@ def main() -> int:
     parser.add_argument("--ingest", type=int, default=60, metavar="N", help="model types for the ingest A/B")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--configured-server", action="store_true")
+    parser.add_argument("--graph", action="store_true", help="coverage over the trees stored in the configured graph")
     args = parser.parse_args()
     if "coverage" not in args.skip:
-        bench_coverage(args.tasks.split(",") if args.tasks else None, args.types)
+        bench_coverage(args.tasks.split(",") if args.tasks else None, args.types, args.graph)
     if "ingest" not in args.skip and args.ingest > 0:
         with nullcontext() if args.configured_server else scratch_server():
             bench_ingest(args.ingest, args.rounds)
