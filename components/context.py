@@ -70,6 +70,7 @@ class Config:
     def __init__(self, data: dict[str, Any] | None) -> None:
         self.data = data or {}
         self.present = data is not None
+        self._found: dict[tuple[str, ...], Any] = {}
 
     def _levels(self) -> Iterator[dict[str, Any]]:
         yield self.data
@@ -79,12 +80,15 @@ class Config:
                 yield nested
 
     def get(self, *keys: str) -> Any:
+        if keys in self._found:
+            return self._found[keys]
+        found = None
         for level in self._levels():
-            for key in keys:
-                value = level.get(key)
-                if value is not None:
-                    return value
-        return None
+            found = next((level[key] for key in keys if level.get(key) is not None), None)
+            if found is not None:
+                break
+        self._found[keys] = found
+        return found
 
     def find_true(self, key: str) -> bool:
         """Whether ``key`` is true anywhere in the config (any nesting, e.g. MPT's ``attn_config.alibi``)."""
@@ -108,7 +112,7 @@ class Context:
         self.config = Config(config)
         self.nodes: list[ModuleNode] = list(tree)  # named_modules() order: every parent before its children
         self._memo: dict[str, Any] = {}
-        self._matches: dict[tuple[str, str], bool] = {}
+        self._matches: dict[re.Pattern[str], dict[str, bool]] = {}
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self._memo:
@@ -122,19 +126,24 @@ class Context:
 
     def matches(self, pattern: re.Pattern[str], text: str) -> bool:
         """``pattern.search(text)``, cached: trees repeat a few class and attribute names thousands of times."""
-        key = (pattern.pattern, text)
-        found = self._matches.get(key)
+        cache = self._matches.get(pattern)
+        if cache is None:
+            cache = self._matches[pattern] = {}
+        found = cache.get(text)
         if found is None:
-            found = self._matches[key] = pattern.search(text) is not None
+            found = cache[text] = pattern.search(text) is not None
         return found
 
     def under(self, key: str, predicate: Callable[[ModuleNode], bool]) -> dict[int, bool]:
         """id(node) -> whether some proper ancestor satisfies ``predicate`` (one pre-order pass, memoised)."""
         def compute() -> dict[int, bool]:
             flags: dict[int, bool] = {}
-            for node in self.nodes:
+            passed: dict[int, bool] = {}  # what a node hands its children: its own flag or its predicate
+            for node in self.nodes:  # pre-order: a parent is handed on before its children ask
                 parent = node.parent
-                flags[id(node)] = parent is not None and (flags[id(parent)] or predicate(parent))
+                flag = flags[id(node)] = parent is not None and passed[id(parent)]
+                if node.children:  # leaves hand nothing on: their predicate is never needed
+                    passed[id(node)] = flag or predicate(node)
             return flags
         return self.memo(f"under.{key}", compute)
 

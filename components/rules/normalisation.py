@@ -84,21 +84,22 @@ def _variant(class_path: str, class_name: str, bias: object) -> tuple[str, dict[
     return "other", {"class_name": class_name}
 
 
-def _placement(ctx: Context, node: ModuleNode, inner: set[int]) -> str:
+def _placement(ctx: Context, node: ModuleNode, flags: dict[str, dict[int, bool]],
+               blocks: dict[tuple[str, str, int], str]) -> str:
     parent = node.parent
     if parent is None:
         return UNKNOWN
-    if ctx.under("norm.inner", lambda a: id(a) in inner)[id(node)]:
+    if flags["inner"][id(node)]:
         return "inner"
-    in_embeddings = ctx.under("norm.embeddings", lambda a: a.parent is not None and ctx.matches(
-        _EMBEDDINGS, f"{a.name} {a.class_name}"))
-    if in_embeddings[id(node)] or ctx.matches(_EMBEDDINGS, node.name):
+    if flags["embeddings"][id(node)] or ctx.matches(_EMBEDDINGS, node.name):
         return "embedding"
-    if ctx.matches(_TRANSITION, f"{parent.name} {parent.class_name}") or ctx.under(
-            "norm.transition", lambda a: ctx.matches(_TRANSITION, f"{a.name} {a.class_name}"))[id(parent)]:
+    if flags["transition"][id(node)]:
         return "transition"  # between stages (Swin's patch merging)
-    siblings = tuple((child.name, child.class_name, len(child.children)) for child in parent.children)
-    return _placement_in_block(parent.class_path, node.name, node.index, siblings)
+    key = (parent.class_path, node.name, node.index)
+    if key not in blocks:  # every layer of a stack asks the same question: answer it once per tree
+        siblings = tuple((child.name, child.class_name, len(child.children)) for child in parent.children)
+        blocks[key] = _placement_in_block(parent.class_path, node.name, node.index, siblings)
+    return blocks[key]
 
 
 @lru_cache(maxsize=16384)
@@ -117,13 +118,28 @@ def detect(ctx: Context) -> list[Finding]:
     mixers = token_mixer.mixers(ctx)
     inner = {id(core) for core in attention.cores(ctx)} | {
         id(node) for kind in ("state-space", "recurrent") for node in mixers.get(kind, [])}
-    findings = []
+    flags = {
+        "inner": ctx.under("norm.inner", lambda a: id(a) in inner),
+        "embeddings": ctx.under("norm.embeddings", lambda a: a.parent is not None and ctx.matches(
+            _EMBEDDINGS, f"{a.name} {a.class_name}")),
+        "transition": ctx.under("norm.transition", lambda a: ctx.matches(_TRANSITION, f"{a.name} {a.class_name}")),
+    }
+    blocks: dict[tuple[str, str, int], str] = {}
+    grouped: dict[tuple[str, tuple[tuple[str, str], ...], str | None], list[str]] = {}
     for node in norms(ctx):
         variant, props = _variant(node.class_path, node.class_name, node.attrs.get("bias"))
-        props = dict(props)
-        note = props.pop("note", None)
-        findings.append(Finding(KIND, variant, {**props, "placement": _placement(ctx, node, inner)},
-                                {"note": note} if note else {}, [node.path]))
+        placement = _placement(ctx, node, flags, blocks)
+        key = (variant, tuple(sorted((k, v) for k, v in props.items() if k != "note")), placement)
+        grouped.setdefault(key, []).append(node.path)
+        if props.get("note"):
+            grouped.setdefault(("note", (), variant), []).append(props["note"])
+    findings = []
+    for (variant, props, placement), paths in grouped.items():
+        if variant == "note":
+            continue
+        notes = grouped.get(("note", (), variant))
+        findings.append(Finding(KIND, variant, {**dict(props), "placement": placement},
+                                {"note": notes[0]} if notes else {}, paths))
     return findings
 
 
