@@ -33,3 +33,11 @@ def clean_graph(graph: Graph) -> Graph:
     reset(graph)
     init_schema(graph)
     return graph
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The end-to-end tier: everything under tests/e2e/, and tests elsewhere that run the real `nnstruct` process
+    # (named test_cli_*). `bin/test --fast` leaves them out; `bin/test` runs them.
+    for item in items:
+        if "e2e" in item.path.parts or getattr(item, "originalname", item.name).startswith("test_cli_"):
+            item.add_marker(pytest.mark.e2e)

@@ -31,11 +31,12 @@ def _config(model_type: str, architecture: str, **overrides: Any) -> dict[str, A
     return config
 
 
-def _ingest(paths: list[Path]) -> None:
-    command = [sys.executable, "-m", "nnstruct.cli.main", "ingest", "--source", "local", "--tasks", TASK,
-               *map(str, paths)]
-    done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+def _ingest(graph: Graph, paths: list[Path]) -> None:
+    from nnstruct.ingest.options import IngestOptions
+    from nnstruct.ingest.runner import run_ingest, source_candidates
+
+    options = IngestOptions(source="local", tasks=(TASK,), paths=tuple(paths), workers=0)
+    assert run_ingest(graph, source_candidates(options), options).exit_code == 0
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def population(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         paths.append(folder)
     reset(graph)
     init_schema(graph)
-    _ingest(paths)
+    _ingest(graph, paths)
     ids = {row["id"]: row["status"] for row in graph.read("MATCH (m:Model) RETURN m.id AS id, m.status AS status")}
     roles = {role: next(i for i in ids if i.endswith(f"/{role}")) for role in configs}
     assert all(ids[model_id] == "ok" for model_id in roles.values()), ids
