@@ -240,7 +240,8 @@ class _Run:
     ) -> bool:
         model = {**properties, "status": status, "reason": reason, "arch_hash": arch_hash,
                  "ingested_at": datetime.now(UTC)}
-        task = {"name": candidate.task, "auto_class": self.auto_classes.get(candidate.task)} if candidate.task else None
+        task = {"name": candidate.task, "auto_class": self.auto_classes.get(candidate.task),
+                "catalogue_rule": candidate.metadata.get("catalogue_rule")} if candidate.task else None
         started = time.perf_counter()
         written = True
         modules = 0
