@@ -247,6 +247,8 @@ def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     ax.invert_yaxis()
     if log:
         ax.set_xscale("log")
+    elif flat.size and flat.min() >= 0:
+        ax.set_xlim(left=0)  # counts and depths: the axis starts at zero, never below
     ax.set_xlabel(_log_note(spec.ylabel or humanize(y), log))
     ax.set_ylabel(spec.xlabel or humanize(spec.x))
     ax.tick_params(axis="y", labelsize=9)
@@ -257,8 +259,10 @@ def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
 
 def draw_box_stats(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     """Box plots from statistics the query computed (min, q1, median, q3, max; mean when present): whiskers at
-    the minimum and maximum, so no values need to leave the database."""
-    data = frame if spec.top is None else frame.head(spec.top)
+    the minimum and maximum, so no values need to leave the database. Rows are ranked by the share of models
+    having the type, then by count (:func:`shaping.rank_by_share`)."""
+    data = shaping.rank_by_share(frame, spec.x) if spec.sort != "none" else frame
+    data = data if spec.top is None else data.head(spec.top)
     stats = []
     for row in data.to_dict("records"):
         label = str(row[spec.x])
@@ -276,9 +280,11 @@ def draw_box_stats(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
            medianprops={"color": "#d62728"}, meanprops={"marker": "D", "markersize": 4, "markerfacecolor": "#1f77b4",
                                                         "markeredgecolor": "#1f77b4"})
     ax.invert_yaxis()
-    if log:
-        ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlabel(_log_note(spec.ylabel or "modules per model (whiskers: min and max; ◆ mean)", log))
+    if log:  # counts include 0 (models without the type): linear from 0 to 1, log above, never negative
+        ax.set_xscale("symlog", linthresh=1, linscale=0.5)
+    ax.set_xlim(left=0)
+    label = spec.ylabel or "modules per model (whiskers: min and max; ◆ mean)"
+    ax.set_xlabel(f"{label} (linear to 1, log scale above)" if log else label)
     ax.set_ylabel(spec.xlabel or f"{humanize(spec.x)} (models having it)")
     ax.tick_params(axis="y", labelsize=9)
     ax.grid(axis="x", alpha=0.3)

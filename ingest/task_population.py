@@ -38,7 +38,8 @@ _GENERATIVE_TASKS = ("text-generation", "image-text-to-text", "any-to-any", "aut
 RULES = {
     "feature-extraction": "model types of AutoModel that read text only (a tokenizer or a text pipeline's Auto "
                           "class; no image processor, feature extractor, video processor or non-text sub-config), "
-                          "plus those no task Auto class reaches that are neither image-only nor audio-text dual encoders",
+                          "plus those no task Auto class reaches that are neither image-only nor audio-text dual "
+                          "encoders",
     "image-feature-extraction": "model types of AutoModel that read images only (an image processor or an image "
                                 "model mapping; no tokenizer, feature extractor or non-image sub-config)",
     "zero-shot-audio-classification": "model types of AutoModel with an audio and a text sub-config (a dual "
