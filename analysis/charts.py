@@ -39,6 +39,7 @@ class ChartFile:
     path: Path
     title: str
     facet: Any = None
+    task: Any = None  # the task a faceted chart is about (its facet, or the facet rows' task column)
 
 
 def slug(value: Any) -> str:
@@ -419,7 +420,8 @@ def plan(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, def
         title = facet_title(template, _facet_values(part))
         target = folder / (f"{slug(value)}.png" if spec.facet else f"{name}.png")
         jobs.append(DrawJob(spec, part, title, target, where))
-        files.append(ChartFile(target, title, value))
+        task = value if spec.facet == "task" else _facet_values(part).get("task") if spec.facet else None
+        files.append(ChartFile(target, title, value, task))
     return files, jobs
 
 

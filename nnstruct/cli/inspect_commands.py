@@ -60,7 +60,7 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, html_
 
     model = api.stored_model(model_id, settings_from(ctx, **flags))
     if html_file is not None:
-        from nnstruct.inspection.model_page import write_page
+        from nnstruct.analysis.model_page import write_page
 
         try:
             click.echo(str(write_page(model, html_file, folded=fold)))

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from nnstruct.graph.model_trees import StoredModel
-from nnstruct.inspection.tree_view import short_class_path, totals
 from nnstruct.tree.fold import Run, Signatures, fold
 from nnstruct.tree.model import ModuleNode, TiedChild
 
@@ -31,13 +30,13 @@ def _attrs(node: ModuleNode) -> str:
 
 
 def tree_data(tree: StoredModel, folded: bool = True) -> dict[str, Any]:
-    """The folded tree as nested dicts: ``name``, ``cls`` (class), ``cp`` (short class path), ``path`` (as shown,
+    """The folded tree as nested dicts: ``name``, ``cls`` (class), ``cp`` (qualified class), ``path`` (as shown,
     ``encoder.layer.{0..11}.attention``), ``first`` (the first instance's real path), ``own``/``sub`` (parameters,
     per instance for a repeated block), ``x`` (repeat count), ``kind``, ``attrs``, ``ch`` (children)."""
     signatures = Signatures()
 
     def visit(node: ModuleNode, shown: str, slot_name: str, count: int, kind: str) -> dict[str, Any]:
-        item: dict[str, Any] = {"name": slot_name, "cls": node.class_name, "cp": short_class_path(node.class_path),
+        item: dict[str, Any] = {"name": slot_name, "cls": node.class_name, "cp": node.class_path,
                                 "path": shown, "first": node.path, "own": node.own_params,
                                 "sub": node.subtree_params, "x": count, "kind": kind, "attrs": _attrs(node),
                                 "depth": node.depth, "ch": []}
@@ -45,7 +44,7 @@ def tree_data(tree: StoredModel, folded: bool = True) -> dict[str, Any]:
             if isinstance(slot, TiedChild):
                 target = slot.target
                 item["ch"].append({"name": slot.name, "cls": target.class_name,
-                                   "cp": short_class_path(target.class_path), "path": _join(shown, slot.name),
+                                   "cp": target.class_path, "path": _join(shown, slot.name),
                                    "first": target.path, "own": 0, "sub": 0, "x": 1, "kind": "tied",
                                    "attrs": f"the module at {target.path or '(root)'}", "depth": node.depth + 1,
                                    "ch": []})
@@ -59,14 +58,12 @@ def tree_data(tree: StoredModel, folded: bool = True) -> dict[str, Any]:
 
 
 def _summary(tree: StoredModel) -> list[tuple[str, str]]:
-    sums = totals(tree)
-    model = tree.model
-    rows = [("model", tree.model_id), ("task", str(model.get("task") or "")),
-            ("class", tree.root.class_name), ("parameters", f"{sums.total_params:,}"),
-            ("modules", f"{sums.module_count:,}"), ("deepest level", str(sums.max_depth)),
-            ("architecture hash", sums.arch_hash)]
-    if sums.tied_params:
-        rows.append(("tied parameters (counted once)", f"{sums.tied_params:,}"))
+    model, arch = tree.model, tree.architecture
+    total = model.get("total_params", arch.get("total_params", tree.root.subtree_params))
+    rows = [("model", tree.model_id), ("task", str(model.get("task") or "")), ("class", tree.root.class_name),
+            ("parameters", f"{int(total or 0):,} (each tensor once)"), ("modules", f"{len(tree.nodes):,}"),
+            ("deepest level", str(max(node.depth for node in tree.nodes.values()))),
+            ("architecture hash", str(arch.get("hash", "")))]
     for key in ("model_type", "source", "transformers_version"):
         if model.get(key):
             rows.append((key.replace("_", " "), str(model[key])))
