@@ -16,7 +16,7 @@ WITH task, task_models, layer_type, sum(count * models) AS modules, sum(models) 
      collect({count: count, models: models}) AS uses
 // most frequent = held by the largest share of the task's models, ties broken by the modules counted
 ORDER BY task, having DESC, modules DESC, layer_type
-WITH task, task_models, collect({layer_type: layer_type, modules: modules, uses: uses})[..$top] AS top_types
+WITH task, task_models, collect({layer_type: layer_type, modules: modules, uses: uses})[..toInteger($top)] AS top_types
 UNWIND top_types AS type
 // one value per model: an architecture's count once for each model using it, then 0 for the models without it
 WITH task, task_models, type,
