@@ -15,11 +15,10 @@ import pytest
 from nnstruct.graph.connection import Graph, connection_info
 from nnstruct.queries.query_file import load, queries_root
 from nnstruct.settings import Settings
+from tests.analysis_fixtures import populate
+from tests.browser_support import chromium  # noqa: F401  (fixture)
 
-from .analysis_fixtures import populate
-from .browser_support import chromium  # noqa: F401  (fixture)
-
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 # Shipped files a reader runs by hand: the Browser's own, the example, and analyses with integer parameters.
 SAMPLE = ("browser/task_overview", "browser/model_tree", "examples/deepest_models", "analysis/depth_by_layer_type",
           "analysis/layer_count_spread", "analysis/distinctive_layer_types", "analysis/overview",

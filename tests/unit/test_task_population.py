@@ -1,15 +1,11 @@
 """Which model types the transformers catalogue ingests per task: the generic-class tasks keep the model types
-whose modality fits, read from transformers' registries; the rule reaches the Task node."""
+whose modality fits, read from transformers' registries (the rule on the Task node: tests/graph)."""
 
 from __future__ import annotations
 
 import pytest
 
-from nnstruct.graph.connection import Graph
-from nnstruct.ingest.options import IngestOptions
-from nnstruct.ingest.runner import run_ingest
-from nnstruct.ingest.sources import catalogue
-from nnstruct.ingest.task_population import RULES, modalities, sub_config_modalities, task_population
+from nnstruct.ingest.task_population import modalities, sub_config_modalities, task_population
 from nnstruct.ingest.tasks import all_tasks
 
 
@@ -55,14 +51,3 @@ def test_modalities_come_from_registries_and_sub_configs() -> None:
     assert {"audio", "text"} <= modalities("clap")
     assert modalities("clip_vision_model") == {"image"}  # CLIP's vision_config
     assert sub_config_modalities(["text_config", "vision_config"]) == {"text", "image"}
-
-
-def test_catalogue_rule_is_stored_on_the_task(clean_graph: Graph) -> None:
-    graph = clean_graph
-    options = IngestOptions(source="transformers", tasks=("zero-shot-audio-classification",), catalogue_limit=1,
-                            workers=0)
-    listed = list(catalogue.candidates(options, lambda _: None))
-    assert [c.id for c in listed] == ["transformers/clap/zero-shot-audio-classification"]
-    run_ingest(graph, listed, options)
-    (row,) = graph.read("MATCH (t:Task {name: 'zero-shot-audio-classification'}) RETURN t.catalogue_rule AS rule")
-    assert row["rule"] == RULES["zero-shot-audio-classification"]
