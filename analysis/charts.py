@@ -103,6 +103,24 @@ def save(fig: Figure, path: Path) -> None:
         plt.close(fig)
 
 
+def _count_scale(ax: Any, axis: str, values: Any) -> None:
+    """A log axis for bars of counts: from 0, linear up to 1 and logarithmic above (symlog), so a bar of 1 still
+    shows and no tick falls below zero; values that can be negative get a plain log axis."""
+    array = np.asarray(values, dtype=float)
+    finite = array[np.isfinite(array)]
+    if finite.size and finite.min() >= 0:
+        if axis == "x":
+            ax.set_xscale("symlog", linthresh=1, linscale=0.5)
+            ax.set_xlim(left=0)
+        else:
+            ax.set_yscale("symlog", linthresh=1, linscale=0.5)
+            ax.set_ylim(bottom=0)
+    elif axis == "x":
+        ax.set_xscale("log")
+    else:
+        ax.set_yscale("log")
+
+
 def _log_note(label: str, log: bool) -> str:
     return f"{label} (log scale)" if log else label
 
@@ -126,7 +144,7 @@ def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         ax.set_xlabel(value_label)
         ax.set_ylabel(category_label)
         if log:
-            ax.set_xscale("log")
+            _count_scale(ax, "x", values)
         ax.grid(axis="x", alpha=0.3)
     else:
         fig, ax = plt.subplots(figsize=(max(6.0, 1.0 + 0.5 * len(labels)), 5))
@@ -137,7 +155,7 @@ def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         ax.set_ylabel(value_label)
         ax.set_xlabel(category_label)
         if log:
-            ax.set_yscale("log")
+            _count_scale(ax, "y", values)
         ax.grid(axis="y", alpha=0.3)
     ax.set_title(wrap_title(title))
     return fig
@@ -173,14 +191,14 @@ def draw_grouped_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figur
         ax.set_xlabel(value_label)
         ax.set_ylabel(spec.xlabel or humanize(spec.x))
         if log:
-            ax.set_xscale("log")
+            _count_scale(ax, "x", table.to_numpy(dtype=float))
         ax.grid(axis="x", alpha=0.3)
     else:
         ax.set_xticks(positions, labels, rotation=30 if _label_len(labels) > 6 else 0, ha="right", fontsize=9)
         ax.set_ylabel(value_label)
         ax.set_xlabel(spec.xlabel or humanize(spec.x))
         if log:
-            ax.set_yscale("log")
+            _count_scale(ax, "y", table.to_numpy(dtype=float))
         ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="best", title=humanize(spec.series) if spec.series else None)
     ax.set_title(wrap_title(title))

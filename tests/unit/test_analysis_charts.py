@@ -80,7 +80,7 @@ def test_fifty_layer_types_and_thirty_tasks_do_not_overlap(render, frame_factory
 def test_bar_keeps_top_n_plus_other_and_goes_log_over_orders_of_magnitude():
     spread = pd.DataFrame({"layer_type": TYPES, "modules": [max(1, int(1_000_000 / 1.8 ** i)) for i in range(50)]})
     fig = charts.figure(parse_render("bar x=layer_type y=modules top=15")[0], spread.head(16), "t")
-    assert fig.axes[0].get_xscale() == "log"
+    assert fig.axes[0].get_xscale() == "symlog"  # log above 1, from 0: no negative tick, a bar of 1 shows
     plt.close(fig)
     fig = charts.figure(parse_render("bar x=layer_type y=modules top=15")[0], spread, "t")
     ax = fig.axes[0]
@@ -178,6 +178,8 @@ def test_every_chart_kind_has_sane_count_axes_and_readable_labels(render, frame)
         # counts never go below zero: no negative limits, no negative tick (categorical axes are 0..n)
         assert min(limits) >= (0 if scale in ("linear", "symlog") else 1e-300), (axis, limits)
         assert [t for t in visible_ticks(ax, axis) if t < 0] == []
+        if spec.kind in ("bar", "grouped-bar") and scale != "linear":  # bars of counts grow from 0
+            assert scale == "symlog" and min(limits) == 0, (scale, limits)
         if scale == "log":  # a log count axis starts at one or above, never at a fraction of a model
             assert min(visible_ticks(ax, axis) or [1]) >= 1 or spec.kind == "histogram"
     assert overlapping_labels(fig) == []
