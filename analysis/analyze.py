@@ -36,7 +36,9 @@ class AnalysisResult:
     tasks: list[str] | None
     output_dir: Path
     report_markdown: Path | None = None
-    report_html: Path | None = None
+    report_html: Path | None = None  # reports/index.html, the browsable report
+    report_single_html: Path | None = None  # the one self-contained file, when asked for
+    model_pages: list[Path] = field(default_factory=list)
     charts: list[ChartFile] = field(default_factory=list)
     csvs: list[Path] = field(default_factory=list)
     statistics: list[Path] = field(default_factory=list)
@@ -72,9 +74,12 @@ def _check_selection(workspace: Workspace, view: str, tasks: list[str] | None) -
 
 
 def run_analysis(graph: Graph, view: str, tasks: Sequence[str] | None, output_dir: Path,
-                 log: Callable[[str], None] | None = None, chart_workers: int = 2) -> AnalysisResult:
+                 log: Callable[[str], None] | None = None, chart_workers: int = 2,
+                 single_html: bool = False) -> AnalysisResult:
     """Run every analysis for ``view`` (``none``, ``name`` or ``architecture``) and ``tasks`` (None = all),
-    writing charts, CSVs, statistics and the Markdown/HTML report into ``output_dir``.
+    writing charts, CSVs, statistics, a model page per task's typical model, the Markdown report and the
+    browsable HTML report (``reports/index.html`` and a page per task) into ``output_dir``; with
+    ``single_html`` also ``reports/analysis_report.html``, one self-contained file.
 
     ``chart_workers`` processes (this one included) draw the per-task charts; 1 draws everything here.
     """
@@ -85,13 +90,33 @@ def run_analysis(graph: Graph, view: str, tasks: Sequence[str] | None, output_di
     say = log or (lambda message: None)
     root = prepare_folder(Path(output_dir))
     with Workspace(graph, root, {"view": view, "tasks": task_list}, say, chart_workers=chart_workers) as workspace:
-        return _analyse(workspace, view, task_list, root, started)
+        return _analyse(workspace, view, task_list, root, started, single_html)
+
+
+def _model_pages(workspace: Workspace, hierarchy: pd.DataFrame | None) -> dict[str, list[tuple[str, Path]]]:
+    """One interactive page per task's typical model (the models ``model_hierarchy`` drew), under reports/."""
+    from nnstruct.analysis.model_page import write_page
+    from nnstruct.analysis.report_site import model_page_name
+    from nnstruct.graph.model_trees import read_model_tree
+
+    pages: dict[str, list[tuple[str, Path]]] = {}
+    if hierarchy is None or hierarchy.empty:
+        return pages
+    written: dict[str, Path] = {}
+    for row in hierarchy[["task", "model"]].drop_duplicates().itertuples(index=False):
+        model_id = str(row.model)
+        if model_id not in written:
+            written[model_id] = write_page(read_model_tree(workspace.graph, model_id),
+                                           workspace.reports / model_page_name(model_id))
+        pages.setdefault(str(row.task), []).append((model_id, written[model_id]))
+    return pages
 
 
 def _analyse(workspace: Workspace, view: str, task_list: list[str] | None, root: Path,
-             started: float) -> AnalysisResult:
+             started: float, single_html: bool) -> AnalysisResult:
     from nnstruct.analysis.findings import findings_markdown
     from nnstruct.analysis.report import build_report
+    from nnstruct.analysis.report_site import write_site
     from nnstruct.analysis.statistics import write_statistics
 
     workspace.pool()
@@ -113,11 +138,15 @@ def _analyse(workspace: Workspace, view: str, task_list: list[str] | None, root:
         queries_root() / REPORT_SPEC, workspace, REPORT_NAME,
         sections={"findings": findings_markdown(frames, view)},
         settings={"view": view, "tasks": task_list, "output folder": str(root)},
-        counts={k: v for k, v in counts.items()},
+        counts={k: v for k, v in counts.items()}, single_html=single_html,
     )
-    workspace.steps.append(Step("report (md + html)", time.perf_counter() - report_started, None, "report"))
+    pages = _model_pages(workspace, frames.get("model_hierarchy"))
+    site = write_site(root, report.text, report.title, workspace.charts, pages)
+    workspace.steps.append(Step("report (md, html site, model pages)", time.perf_counter() - report_started,
+                                None, "report"))
     return AnalysisResult(
-        view=view, tasks=task_list, output_dir=root, report_markdown=report.markdown, report_html=report.html,
+        view=view, tasks=task_list, output_dir=root, report_markdown=report.markdown, report_html=site.index,
+        report_single_html=report.html, model_pages=sorted({page for ps in pages.values() for _, page in ps}),
         charts=list(workspace.charts), csvs=sorted(set(workspace.csvs)), statistics=statistics,
         steps=list(workspace.steps), warnings=workspace.warnings + report.warnings, counts=counts,
         seconds=time.perf_counter() - started,

@@ -39,6 +39,7 @@ class ChartFile:
     path: Path
     title: str
     facet: Any = None
+    task: Any = None  # the task a faceted chart is about (its facet, or the facet rows' task column)
 
 
 def slug(value: Any) -> str:
@@ -102,6 +103,24 @@ def save(fig: Figure, path: Path) -> None:
         plt.close(fig)
 
 
+def _count_scale(ax: Any, axis: str, values: Any) -> None:
+    """A log axis for bars of counts: from 0, linear up to 1 and logarithmic above (symlog), so a bar of 1 still
+    shows and no tick falls below zero; values that can be negative get a plain log axis."""
+    array = np.asarray(values, dtype=float)
+    finite = array[np.isfinite(array)]
+    if finite.size and finite.min() >= 0:
+        if axis == "x":
+            ax.set_xscale("symlog", linthresh=1, linscale=0.5)
+            ax.set_xlim(left=0)
+        else:
+            ax.set_yscale("symlog", linthresh=1, linscale=0.5)
+            ax.set_ylim(bottom=0)
+    elif axis == "x":
+        ax.set_xscale("log")
+    else:
+        ax.set_yscale("log")
+
+
 def _log_note(label: str, log: bool) -> str:
     return f"{label} (log scale)" if log else label
 
@@ -125,7 +144,7 @@ def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         ax.set_xlabel(value_label)
         ax.set_ylabel(category_label)
         if log:
-            ax.set_xscale("log")
+            _count_scale(ax, "x", values)
         ax.grid(axis="x", alpha=0.3)
     else:
         fig, ax = plt.subplots(figsize=(max(6.0, 1.0 + 0.5 * len(labels)), 5))
@@ -136,7 +155,7 @@ def draw_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         ax.set_ylabel(value_label)
         ax.set_xlabel(category_label)
         if log:
-            ax.set_yscale("log")
+            _count_scale(ax, "y", values)
         ax.grid(axis="y", alpha=0.3)
     ax.set_title(wrap_title(title))
     return fig
@@ -172,14 +191,14 @@ def draw_grouped_bar(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figur
         ax.set_xlabel(value_label)
         ax.set_ylabel(spec.xlabel or humanize(spec.x))
         if log:
-            ax.set_xscale("log")
+            _count_scale(ax, "x", table.to_numpy(dtype=float))
         ax.grid(axis="x", alpha=0.3)
     else:
         ax.set_xticks(positions, labels, rotation=30 if _label_len(labels) > 6 else 0, ha="right", fontsize=9)
         ax.set_ylabel(value_label)
         ax.set_xlabel(spec.xlabel or humanize(spec.x))
         if log:
-            ax.set_yscale("log")
+            _count_scale(ax, "y", table.to_numpy(dtype=float))
         ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="best", title=humanize(spec.series) if spec.series else None)
     ax.set_title(wrap_title(title))
@@ -247,6 +266,8 @@ def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     ax.invert_yaxis()
     if log:
         ax.set_xscale("log")
+    elif flat.size and flat.min() >= 0:
+        ax.set_xlim(left=0)  # counts and depths: the axis starts at zero, never below
     ax.set_xlabel(_log_note(spec.ylabel or humanize(y), log))
     ax.set_ylabel(spec.xlabel or humanize(spec.x))
     ax.tick_params(axis="y", labelsize=9)
@@ -257,8 +278,10 @@ def draw_box(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
 
 def draw_box_stats(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     """Box plots from statistics the query computed (min, q1, median, q3, max; mean when present): whiskers at
-    the minimum and maximum, so no values need to leave the database."""
-    data = frame if spec.top is None else frame.head(spec.top)
+    the minimum and maximum, so no values need to leave the database. Rows are ranked by the share of models
+    having the type, then by count (:func:`shaping.rank_by_share`)."""
+    data = shaping.rank_by_share(frame, spec.x) if spec.sort != "none" else frame
+    data = data if spec.top is None else data.head(spec.top)
     stats = []
     for row in data.to_dict("records"):
         label = str(row[spec.x])
@@ -276,9 +299,11 @@ def draw_box_stats(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
            medianprops={"color": "#d62728"}, meanprops={"marker": "D", "markersize": 4, "markerfacecolor": "#1f77b4",
                                                         "markeredgecolor": "#1f77b4"})
     ax.invert_yaxis()
-    if log:
-        ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlabel(_log_note(spec.ylabel or "modules per model (whiskers: min and max; ◆ mean)", log))
+    if log:  # counts include 0 (models without the type): linear from 0 to 1, log above, never negative
+        ax.set_xscale("symlog", linthresh=1, linscale=0.5)
+    ax.set_xlim(left=0)
+    label = spec.ylabel or "modules per model (whiskers: min and max; ◆ mean)"
+    ax.set_xlabel(f"{label} (linear to 1, log scale above)" if log else label)
     ax.set_ylabel(spec.xlabel or f"{humanize(spec.x)} (models having it)")
     ax.tick_params(axis="y", labelsize=9)
     ax.grid(axis="x", alpha=0.3)
@@ -413,7 +438,8 @@ def plan(spec: RenderSpec, frame: pd.DataFrame, images_dir: Path, base: str, def
         title = facet_title(template, _facet_values(part))
         target = folder / (f"{slug(value)}.png" if spec.facet else f"{name}.png")
         jobs.append(DrawJob(spec, part, title, target, where))
-        files.append(ChartFile(target, title, value))
+        task = value if spec.facet == "task" else _facet_values(part).get("task") if spec.facet else None
+        files.append(ChartFile(target, title, value, task))
     return files, jobs
 
 

@@ -4,6 +4,7 @@ Markdown report and its self-contained HTML twin (see :mod:`nnstruct.analysis.re
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +29,11 @@ _MARKER = re.compile(r"<!--\s*nnstruct:(\w+)\s*-->")
 @dataclass
 class ReportResult:
     markdown: Path
-    html: Path
+    html: Path | None  # the self-contained HTML file, when written
     charts: list[ChartFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    title: str = ""
+    text: str = ""  # the Markdown written
 
 
 def block_query(block: Block, spec_path: Path) -> QueryFile:
@@ -79,7 +82,7 @@ def _charts_markdown(files: list[ChartFile], reports_dir: Path, facet: str | Non
     if not facet:
         return "\n\n".join(_image_link(f, reports_dir) for f in files)
     images = "\n".join(_image_link(f, reports_dir) for f in files)
-    summary = f"{len(files)} charts, one per {facet}: " + ", ".join(str(f.facet) for f in files[:6])
+    summary = f"{len(files)} charts, one per {facet}: " + ", ".join(html.escape(str(f.facet)) for f in files[:6])
     summary += ", ..." if len(files) > 6 else ""
     return (f'<details markdown="1">\n<summary>{summary}</summary>\n\n<div class="facets" markdown="1">\n\n'
             f"{images}\n\n</div>\n</details>")
@@ -150,8 +153,9 @@ def _fill_markers(text: str, sections: dict[str, str]) -> str:
 
 def build_report(spec: Spec | Path, workspace: Workspace, report_name: str | None = None,
                  sections: dict[str, str] | None = None, settings: dict[str, Any] | None = None,
-                 counts: dict[str, Any] | None = None) -> ReportResult:
-    """Run every block of ``spec`` in ``workspace`` and write ``reports/<name>.md`` and ``.html``.
+                 counts: dict[str, Any] | None = None, single_html: bool = True) -> ReportResult:
+    """Run every block of ``spec`` in ``workspace`` and write ``reports/<name>.md`` and, with ``single_html``,
+    its self-contained ``.html`` twin (``ReportResult.html`` is then None otherwise).
 
     ``sections`` fill ``<!-- nnstruct:NAME -->`` markers in the prose (e.g. data-driven findings);
     ``settings`` and ``counts`` go into the closing "Run information" table with the versions.
@@ -175,11 +179,13 @@ def build_report(spec: Spec | Path, workspace: Workspace, report_name: str | Non
     name = slug(report_name or spec.path.stem)
     md_path = workspace.reports / f"{name}.md"
     html_path = workspace.reports / f"{name}.html"
-    page, missing = html_report.to_html(text, report_title(spec), workspace.reports)
+    page, missing = html_report.to_html(text, report_title(spec), workspace.reports) if single_html else ("", [])
     try:
         md_path.write_text(text)
-        html_path.write_text(page)
+        if single_html:
+            html_path.write_text(page)
     except OSError as exc:
         raise NnstructError(f"cannot write the report into {workspace.reports}: {exc.strerror or exc}") from exc
     warnings = [f"{html_path.name}: image {src} not found" for src in missing]
-    return ReportResult(md_path, html_path, workspace.charts[charts_before:], warnings)
+    return ReportResult(md_path, html_path if single_html else None, workspace.charts[charts_before:], warnings,
+                        title=report_title(spec), text=text)

@@ -104,10 +104,15 @@ def box_groups(frame: pd.DataFrame, x: str, y: str, top: int | None, group: str 
     """
     data = frame.assign(**{y: numeric(frame[y])})
     if group is not None and fill is not None:
-        # rank on the filled table, so a type most models lack does not win on a few large counts
-        filled = data.pivot_table(index=group, columns=x, values=y, aggfunc="sum", sort=False).fillna(fill)
-        long = filled.melt(ignore_index=False, var_name=x, value_name=y)
-        keep = top_categories(long, x, y, top, order)
+        # "most frequent" = held by the most groups (models), ties broken by the total: a type most models lack
+        # does not win on a few large counts
+        table = data.pivot_table(index=group, columns=x, values=y, aggfunc="sum", sort=False)
+        if order == "value":
+            keep = rank_by_share(pd.DataFrame({x: table.columns, "models_with": table.notna().sum().to_numpy(),
+                                               "modules": table.sum().to_numpy()}), x)[x].tolist()[:top]
+        else:
+            long = table.fillna(fill).melt(ignore_index=False, var_name=x, value_name=y)
+            keep = top_categories(long, x, y, top, order)
     else:
         keep = top_categories(data, x, y, top, order)
     data = data[data[x].isin(keep)]
@@ -117,6 +122,17 @@ def box_groups(frame: pd.DataFrame, x: str, y: str, top: int | None, group: str 
         table = table.reindex(index=groups, columns=keep).fillna(fill)
         return {str(cat): table[cat].to_numpy(dtype=float) for cat in keep}
     return {str(cat): data.loc[data[x] == cat, y].to_numpy(dtype=float) for cat in keep}
+
+
+def rank_by_share(frame: pd.DataFrame, x: str) -> pd.DataFrame:
+    """Rows ranked the way "most frequent layer types" means: by how many models have the type
+    (``models_with``, i.e. the share of the task's models), ties broken by the modules counted (``modules``),
+    then by name; a frame without those columns keeps its order."""
+    if "models_with" not in frame.columns:
+        return frame
+    keys = [column for column in ("models_with", "modules") if column in frame.columns]
+    ranked = frame.assign(**{key: numeric(frame[key]) for key in keys})
+    return ranked.sort_values([*keys, x], ascending=[*(False for _ in keys), True], kind="stable")
 
 
 def spans_orders(values: Any, orders: float = 3.0) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import math
 from typing import Any
 
@@ -94,7 +95,8 @@ def markdown_table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
                for c in frame.columns]
 
     def escape(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+        # text from the graph: never read as HTML by a Markdown renderer, never breaks the table
+        return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(escape(str(c)) for c in frame.columns) + " |",
              "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]

@@ -43,10 +43,20 @@ HUB_METADATA = ("downloads", "likes", "pipeline_tag", "library_name", "created_a
                 "gated_access", "private")
 
 # Every property ingest owns on a Model: written on each (re)write, absent ones as null, so stale values go.
-MODEL_PROPERTIES = ("id", "source", "task", "status", "reason", "model_type", "class_name", "config_hash",
+MODEL_PROPERTIES = ("id", "name", "source", "task", "status", "reason", "model_type", "class_name", "config_hash",
                     "arch_hash", "total_params", "trainable_params", "module_count", "max_depth", "build_seconds",
                     "torch_version", "transformers_version", "ingested_at", "config_repairs", "structural_config",
                     *HUB_METADATA)
+
+
+def short_name(model_id: str) -> str:
+    """What tells a model apart at a glance (Neo4j Browser's caption): ``bert/text-classification`` for
+    ``transformers/bert/text-classification``, the repo name for a hub id, the folder name for a local one."""
+    if model_id.startswith("transformers/"):
+        return model_id.removeprefix("transformers/")
+    if model_id.startswith("local:"):
+        return model_id.rstrip("/").rsplit("/", 1)[-1] or model_id
+    return model_id.rsplit("/", 1)[-1] or model_id
 
 
 @dataclass(frozen=True)
@@ -234,8 +244,9 @@ class _Run:
         model_type = (candidate.config or {}).get("model_type") or candidate.metadata.get("model_type")
         base: dict[str, Any] = {key: None for key in MODEL_PROPERTIES}
         base.update({key: candidate.metadata.get(key) for key in HUB_METADATA})
-        base.update(id=candidate.id, source=candidate.source, task=candidate.task or None,
-                    model_type=model_type if isinstance(model_type, str) else None, **self.versions,
+        base.update(id=candidate.id, name=short_name(candidate.id), source=candidate.source,
+                    task=candidate.task or None, model_type=model_type if isinstance(model_type, str) else None,
+                    **self.versions,
                     config_repairs=candidate.metadata.get("config_repairs") or None)  # catalogue: fields it filled
         return base
 
@@ -245,7 +256,8 @@ class _Run:
     ) -> bool:
         model = {**properties, "status": status, "reason": reason, "arch_hash": arch_hash,
                  "ingested_at": datetime.now(UTC)}
-        task = {"name": candidate.task, "auto_class": self.auto_classes.get(candidate.task)} if candidate.task else None
+        task = {"name": candidate.task, "auto_class": self.auto_classes.get(candidate.task),
+                "catalogue_rule": candidate.metadata.get("catalogue_rule")} if candidate.task else None
         started = time.perf_counter()
         written = True
         modules = 0

@@ -131,7 +131,7 @@ def analyze(settings: Settings | None = None, view: str | None = None, append_ti
         for name, folder in folders.items():
             say(f"analysing view {name} into {folder}")
             results.append(run_analysis(connected, name, list(settings.tasks) or None, folder, log=say,
-                                        chart_workers=max(1, settings.workers)))
+                                        chart_workers=max(1, settings.workers), single_html=settings.single_html))
     return results
 
 

@@ -149,6 +149,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("output_dir", ("NNSTRUCT_OUTPUT_DIR",), None, _path,
             "Analysis output folder; unset means analysis_result_<view> in the working directory (one sub-folder "
             "per view when there are several).", metavar="DIR"),
+    Setting("single_html", ("NNSTRUCT_SINGLE_HTML",), False, _bool,
+            "Also write reports/analysis_report.html: the whole report as one self-contained file (images "
+            "inlined), for sharing; reports/index.html and its pages are written either way."),
 )
 
 SETTING: dict[str, Setting] = {s.name: s for s in SETTINGS}

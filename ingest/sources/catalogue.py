@@ -5,8 +5,10 @@ The tasks and their model types come from ``nnstruct.ingest.tasks`` (transformer
 ``CONFIG_MAPPING[model_type]()`` as a dict, with the few documented repairs of ``catalogue_repairs`` applied where
 transformers' own default leaves a field the model code needs unset (the candidate's ``config_repairs`` metadata
 lists them). Model id: ``transformers/<model_type>/<task>``. A default config that cannot even be made becomes a
-failed candidate with the reason. ``options.catalogue_limit`` caps the model types per task (alphabetical), for
-quick runs.
+failed candidate with the reason. Which model types a task gets is ``ingest/task_population.py``: the task Auto
+class's mapping, or for the four tasks a generic class serves, the model types whose modality fits; each candidate
+carries that rule (``catalogue_rule``), stored on its Task node. ``options.catalogue_limit`` caps the model types
+per task (alphabetical), for quick runs.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[C
     """One candidate per (model type, task), task by task, model types in alphabetical order."""
     import transformers
 
+    from nnstruct.ingest.task_population import task_population
     from nnstruct.ingest.tasks import all_tasks, validate_tasks
 
     registry = all_tasks()
     tasks = validate_tasks(options.tasks) if options.tasks else tuple(registry)
-    plan = {task: sorted(registry[task].model_classes)[: options.catalogue_limit] for task in tasks}
+    populations = {task: task_population(registry[task]) for task in tasks}
+    plan = {task: list(populations[task].model_types)[: options.catalogue_limit] for task in tasks}
     log(f"transformers {transformers.__version__}: {sum(len(types) for types in plan.values())} (model type, task) "
         f"pairs over {len({t for types in plan.values() for t in types})} model types and {len(tasks)} task(s)")
     configs: dict[str, dict[str, Any] | str] = {}  # model_type -> config, or the reason it cannot be made
@@ -57,9 +61,12 @@ def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[C
                     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                     configs[model_type] = f"default config cannot be made: {type(exc).__name__}: {first}"[:300]
             config = configs[model_type]
+            rule = populations[task].rule
             if isinstance(config, str):
                 yield Candidate(model_id(model_type, task), task, SOURCE, status=Status.FAILED, reason=config,
-                                metadata={"model_type": model_type})
+                                metadata={"model_type": model_type, "catalogue_rule": rule})
             else:
-                metadata = {"config_repairs": repairs[model_type]} if repairs.get(model_type) else {}
+                metadata = {"catalogue_rule": rule}
+                if repairs.get(model_type):
+                    metadata["config_repairs"] = repairs[model_type]
                 yield Candidate(model_id(model_type, task), task, SOURCE, config=config, metadata=metadata)

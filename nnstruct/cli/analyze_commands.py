@@ -24,6 +24,7 @@ def _log(message: str) -> None:
                    "dedup_strategy setting]")
 @setting_option("tasks")
 @setting_option("output_dir")
+@setting_option("single_html")
 @click.option("--append-timestamp", is_flag=True, help="Add _YYYYmmdd-HHMMSS to the folder to keep earlier runs.")
 @connection_options
 @click.pass_context
@@ -33,7 +34,8 @@ def analyze(ctx: click.Context, view: str | None, append_timestamp: bool, **flag
     \b
     Output folder:
       images/ (boxplot/<task>.png, layer_types_per_task/, hierarchy/, heatmaps...), csv_data/,
-      statistics_txt/, reports/analysis_report.md and .html (self-contained)
+      statistics_txt/, reports/analysis_report.md, reports/index.html (a page per task: tasks/<task>.html;
+      a model page per task's typical model: models/), --single-html: reports/analysis_report.html
     \b
     Example:
       nnstruct analyze --view name --tasks text-classification,image-classification
@@ -46,6 +48,8 @@ def analyze(ctx: click.Context, view: str | None, append_timestamp: bool, **flag
     for result in results:
         click.echo(str(result.report_markdown))
         click.echo(str(result.report_html))
+        if result.report_single_html:
+            click.echo(str(result.report_single_html))
 
 
 COMMANDS = [analyze]

@@ -39,9 +39,12 @@ def _print_unwrapped(renderable: Any) -> None:
               help="Show modules down to nesting level N (root = 0; default: all).")
 @click.option("--fold/--no-fold", default=True, show_default=True,
               help="Show consecutive identical sibling blocks once with a count (BertLayer x12).")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Write the tree as one self-contained interactive page (collapsible, searchable) instead.")
 @connection_options
 @click.pass_context
-def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **flags: Any) -> None:
+def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, html_file: Path | None,
+         **flags: Any) -> None:
     """Print MODEL_ID's components (attention variant, norms, feed-forward, MoE, position, token mixers,
     embeddings), then its module tree, torchinfo-style: layer (type:depth-idx), path, class, own and subtree
     parameters, depth; repeated blocks folded, shared (tied) modules marked, totals at the bottom.
@@ -52,11 +55,20 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, **fla
     Example:
       nnstruct show transformers/bert/text-classification --depth 3
       nnstruct show transformers/bert/text-classification --no-fold
+      nnstruct show transformers/bert/text-classification --html bert.html
     """
     from nnstruct.inspection.tree_view import render
 
     settings = settings_from(ctx, **flags)
     model = api.stored_model(model_id, settings)
+    if html_file is not None:
+        from nnstruct.analysis.model_page import write_page
+
+        try:
+            click.echo(str(write_page(model, html_file, folded=fold)))
+        except OSError as exc:
+            raise NnstructError(f"cannot write {html_file}: {exc.strerror or exc}") from exc
+        return
     _print_components(api.stored_components(model_id, settings))
     _print_unwrapped(render(model, max_depth=depth, folded=fold))
 

@@ -59,33 +59,42 @@ def _params_note(params: dict[str, Any], used: set[str]) -> str:
 @click.option("--max-rows", type=int, default=100, show_default=True,
               help="Rows shown with --format table (0 = all); csv and json always give all.")
 @click.option("--list", "list_only", is_flag=True, help="List the shipped query files and exit.")
+@click.option("--cypher", "inline", default=None, metavar="QUERY",
+              help="Run this Cypher text instead of a file (header lines such as `// params:` work too).")
 @connection_options
 @click.pass_context
 def query(ctx: click.Context, query_file: str | None, params: tuple[str, ...], view: str | None,
           tasks: str | None, fmt: str, render_text: str | None, out_dir: Path, max_rows: int, list_only: bool,
-          **flags: Any) -> None:
+          inline: str | None, **flags: Any) -> None:
     """Run a Cypher query file and print its result (or draw it with --format chart).
 
-    QUERY_FILE is a path, or a shipped query by name (see --list), e.g. analysis/layer_types_per_task.
-    Parameters not given take the defaults of the file's `// params:` line.
+    QUERY_FILE is a path, a shipped query by name (see --list), e.g. analysis/layer_types_per_task, or - to read
+    the query from standard input; --cypher 'MATCH ...' runs one given inline. Parameters not given take the
+    defaults of the query's `// params:` line.
 
     \b
     Example:
       nnstruct query analysis/layer_types_per_task --view name --tasks text-classification
       nnstruct query analysis/model_sizes --format json > sizes.json
       nnstruct query my_query.cypher --param top=5 --format chart --out charts/
+      echo 'MATCH (m:Model) RETURN m.status AS status, count(*) AS models' | nnstruct query - --format csv
+      nnstruct query --cypher 'MATCH (t:Task) RETURN t.name AS task, t.catalogue_rule AS rule'
     """
     if list_only:
         _list_queries()
         return
-    if not query_file:
-        raise click.UsageError("give a QUERY_FILE (a path or a shipped name; see --list)")
+    if query_file and inline is not None:
+        raise click.UsageError("give a QUERY_FILE or --cypher, not both")
+    if not query_file and inline is None:
+        raise click.UsageError("give a QUERY_FILE (a path, a shipped name (see --list), or - for stdin) or --cypher")
     from nnstruct.analysis import formats
     from nnstruct.analysis.params import parse_params
     from nnstruct.analysis.runner import display_name, resolve_query, run_file
     from nnstruct.graph.connection import connect
 
-    query_file_ = resolve_query(query_file)
+    query_file_ = _text_query(inline, "<cypher>") if inline is not None else (
+        _text_query(click.get_text_stream("stdin").read(), "<stdin>") if query_file == "-" else
+        resolve_query(query_file))
     given = parse_params([*params, *_shortcut_params(view, tasks)], query_file_.defaults)
     renders = _chart_specs(query_file_, render_text) if fmt == "chart" else []
     settings = settings_from(ctx, **flags)
@@ -110,6 +119,15 @@ def query(ctx: click.Context, query_file: str | None, params: tuple[str, ...], v
                                  markup=False)
     else:
         _draw(result, renders, out_dir)
+
+
+def _text_query(text: str, where: str) -> Any:
+    """A query given as text (``--cypher`` or standard input); ``where`` names it in messages."""
+    from nnstruct.queries.query_file import parse_text
+
+    if not text.strip():
+        raise NnstructError(f"{where}: no query given (the text is empty)")
+    return parse_text(text, Path(where), "query")
 
 
 def _chart_specs(query_file: Any, render_text: str | None) -> list[Any]:

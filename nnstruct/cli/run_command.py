@@ -26,6 +26,7 @@ def _log(message: str) -> None:
 @ingest_flags
 @dedup_flags
 @setting_option("output_dir")
+@setting_option("single_html")
 @click.option("--append-timestamp", is_flag=True, help="Add _YYYYmmdd-HHMMSS to analysis folders.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and --json).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of every stage on stdout.")

@@ -15,6 +15,6 @@ CALL (a) {
 WITH layer_type, sum(n * models) AS modules, sum(depth_sum * models) AS depth_total, min(shallowest) AS min_depth,
      max(deepest) AS max_depth
 ORDER BY modules DESC, layer_type
-LIMIT $top
+LIMIT toInteger($top)
 RETURN layer_type, modules, round(toFloat(depth_total) / modules, 3) AS mean_depth, min_depth, max_depth
 ORDER BY mean_depth, layer_type;

@@ -32,7 +32,7 @@ WITH task, layer_type, modules, models, task_models, share_in_task, share_overal
 WHERE lift > 1
 ORDER BY task, lift DESC, modules DESC, layer_type
 WITH task, collect({layer_type: layer_type, modules: modules, models: models, task_models: task_models,
-                    share_in_task: share_in_task, share_overall: share_overall, lift: lift})[..$top] AS best
+                    share_in_task: share_in_task, share_overall: share_overall, lift: lift})[..toInteger($top)] AS best
 UNWIND best AS row
 RETURN task, row.layer_type AS layer_type, round(row.lift, 3) AS lift, row.modules AS modules,
        row.models AS models, row.task_models AS task_models, round(row.share_in_task, 4) AS share_in_task,

@@ -1,5 +1,5 @@
 // title: Spread of layer counts across a task's models
-// answers: For each task's $top most frequent layer types, how many modules of that type do the task's models hold? Box statistics over the models (a model without the type counts 0): minimum, quartiles, maximum and mean.
+// answers: For each task's $top most frequent layer types (held by the largest share of its models, ties broken by count), how many modules of that type do the task's models hold? Box statistics over the models (a model without the type counts 0): minimum, quartiles, maximum and mean.
 // params: {view: 'none', tasks: null, top: 10}
 // render: box-stats x=layer_type facet=task dir=boxplot title="Modules per model of the 10 most frequent layer types: {task}"
 
@@ -12,9 +12,11 @@ UNWIND archs AS arch
 WITH task, task_models, arch.a AS a, arch.models AS models
 MATCH (a)-[u:USES]->(l:LayerType)
 WITH task, task_models, a, models, l.name AS layer_type, sum(u.modules) AS count
-WITH task, task_models, layer_type, sum(count * models) AS modules, collect({count: count, models: models}) AS uses
-ORDER BY task, modules DESC, layer_type
-WITH task, task_models, collect({layer_type: layer_type, modules: modules, uses: uses})[..$top] AS top_types
+WITH task, task_models, layer_type, sum(count * models) AS modules, sum(models) AS having,
+     collect({count: count, models: models}) AS uses
+// most frequent = held by the largest share of the task's models, ties broken by the modules counted
+ORDER BY task, having DESC, modules DESC, layer_type
+WITH task, task_models, collect({layer_type: layer_type, modules: modules, uses: uses})[..toInteger($top)] AS top_types
 UNWIND top_types AS type
 // one value per model: an architecture's count once for each model using it, then 0 for the models without it
 WITH task, task_models, type,
@@ -25,4 +27,4 @@ UNWIND values AS value
 RETURN task, layer_type, modules, task_models AS models, models_with,
        min(value) AS min, percentileCont(value, 0.25) AS q1, percentileCont(value, 0.5) AS median,
        percentileCont(value, 0.75) AS q3, max(value) AS max, round(avg(value), 3) AS mean
-ORDER BY task, modules DESC, layer_type;
+ORDER BY task, models_with DESC, modules DESC, layer_type;

@@ -4,5 +4,5 @@
 
 MATCH (m:Model {id: $model})-[:HAS_ARCHITECTURE]->(a:Architecture)-[:ROOT]->(root:Module)
 MATCH p = (root)-[:CHILD*0..10]->(mod:Module)
-WHERE mod.depth <= $depth
+WHERE mod.depth <= toInteger($depth)
 RETURN m, a, p;

@@ -3,6 +3,6 @@
 // params: {task: 'text-classification', limit: 10}
 
 MATCH (t:Task {name: $task})<-[f:FOR_TASK]-(m:Model {status: 'ok'})-[h:HAS_ARCHITECTURE]->(a:Architecture)
-WITH t, f, m, h, a ORDER BY m.id LIMIT $limit
+WITH t, f, m, h, a ORDER BY m.id LIMIT toInteger($limit)
 MATCH (a)-[u:USES]->(l:LayerType)
 RETURN t, f, m, h, a, u, l;

@@ -8,4 +8,4 @@ WHERE $tasks IS NULL OR t.name IN $tasks
 RETURN m.id AS model, t.name AS task, m.max_depth AS max_depth, m.module_count AS modules,
        m.total_params AS parameters
 ORDER BY max_depth DESC, modules DESC, model
-LIMIT $top;
+LIMIT toInteger($top);

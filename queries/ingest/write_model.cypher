@@ -18,7 +18,8 @@ CALL (m) {
 CALL (m) {
   UNWIND CASE WHEN $task IS NULL THEN [] ELSE [$task] END AS task
   MERGE (t:Task {name: task.name})
-  SET t.auto_class = coalesce(task.auto_class, t.auto_class)
+  SET t.auto_class = coalesce(task.auto_class, t.auto_class),
+      t.catalogue_rule = coalesce(task.catalogue_rule, t.catalogue_rule)
   CREATE (m)-[:FOR_TASK]->(t)
 }
 CALL (m) {

@@ -119,3 +119,22 @@ def test_analyze_both_views_with_timestamp(population, tmp_path):
     folders = sorted(p.name for p in tmp_path.iterdir())
     assert [f.rsplit("_", 1)[0] for f in folders] == ["analysis_result_architecture", "analysis_result_name"]
     assert "view name:" in done.stderr and "view architecture:" in done.stderr
+
+
+def test_query_from_stdin_and_inline_in_every_format(population):
+    text = ("// params: {top: 2}\nMATCH (m:Model {status: 'ok'}) RETURN m.task AS task, count(*) AS models "
+            "ORDER BY models DESC, task LIMIT $top")
+    piped = subprocess.run([sys.executable, "-m", "nnstruct.cli.main", "query", "-", "--format", "json"],
+                           input=text, capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    assert piped.returncode == 0, piped.stderr
+    rows = json.loads(piped.stdout)
+    assert len(rows) == 2 and set(rows[0]) == {"task", "models"}
+    inline = nnstruct("query", "--cypher", text, "--param", "top=1", "--format", "csv")
+    assert inline.returncode == 0, inline.stderr
+    assert pd.read_csv(io.StringIO(inline.stdout)).to_dict("records") == rows[:1]
+    table = nnstruct("query", "--cypher", "MATCH (t:Task) RETURN t.name AS task ORDER BY task")
+    assert table.returncode == 0 and "token-classification" in table.stdout
+    assert_one_line_error(nnstruct("query", "--cypher", "MATCH (n RETURN n"), "<cypher>", "syntax error")
+    assert_one_line_error(nnstruct("query", "--cypher", "   "), "no query given")
+    both = nnstruct("query", "analysis/overview", "--cypher", "RETURN 1 AS one")
+    assert both.returncode == 2 and "not both" in both.stderr

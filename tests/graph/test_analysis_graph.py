@@ -15,6 +15,7 @@ from PIL import Image
 from nnstruct.analysis import run_analysis, run_query
 from nnstruct.graph.connection import Graph
 from tests.analysis_fixtures import POPULATION, TASKS, model_id, populate, reference
+from tests.browser_support import broken_images, chromium  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,10 @@ def test_spread_of_layer_counts_matches_pytorch(analysis):
     # a type only one of the two models has counts 0 for the other
     one_only = pair[pair["models_with"] == 1]
     assert len(one_only) > 0 and (one_only["min"] == 0).all() and (one_only["q1"] == one_only["max"] / 4).all()
+    # "most frequent": types both models have come first, then by modules counted
+    ranked = spread[spread["task"] == "text-classification"]
+    keys = list(zip(-ranked["models_with"], -ranked["modules"], strict=True))
+    assert keys == sorted(keys) and ranked["models_with"].iloc[0] == 2 and ranked["models_with"].iloc[-1] == 1
 
 
 def test_depths_match_named_modules(analysis):
@@ -147,7 +152,13 @@ def test_csvs_statistics_and_reports(analysis):
         assert (result.output_dir / link).is_file(), link
     assert "## Key findings" in markdown and "nnstruct:findings" not in markdown
     page = result.report_html.read_text()
-    assert page.count("data:image/png;base64,") >= 20 and 'src="../images' not in page
+    assert result.report_html.name == "index.html" and result.report_single_html is None
+    assert "data:image" not in page and result.report_html.stat().st_size < 1_000_000
+    assert not (result.output_dir / "reports" / "analysis_report.html").exists()
+    for task in TASKS:
+        task_page = (result.output_dir / "reports" / "tasks" / f"{task}.html").read_text()
+        assert 'src="../../images/' in task_page and "../models/transformers_" in task_page
+    assert len(result.model_pages) == len(TASKS) and all(p.stat().st_size > 1000 for p in result.model_pages)
     versions = {name: metadata.version(name) for name in ("torch", "transformers", "networkx", "nnstruct")}
     for fact in ("Neo4j Kernel 5.26", *versions.values(), "| view | none |", "| tasks | all |",
                  "| models in the selection | 6 |", "dedup runs | name ("):
@@ -158,6 +169,35 @@ def test_csvs_statistics_and_reports(analysis):
     assert sorted(result.warnings) == [
         f"analysis/{name}.cypher returned no rows (tasks=None, view=none)"
         for name in ("component_adoption_by_month", "distinctive_layer_types", "expert_counts")]
+
+
+def test_report_site_opens_in_headless_chromium_with_every_image(analysis, chromium):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    result, _ = analysis
+    chromium.get(result.report_html.as_uri())
+    assert chromium.title.startswith("Structure of deep neural networks")
+    assert broken_images(chromium) == [] and len(chromium.find_elements(By.TAG_NAME, "img")) >= 5
+    nav = chromium.find_element(By.CSS_SELECTOR, "nav.site")  # the top one (the page repeats it at the bottom)
+    links = [a.get_attribute("href") for a in nav.find_elements(By.TAG_NAME, "a")]
+    assert len(links) == len(TASKS)
+    for link in links:
+        chromium.get(link)
+        images = chromium.find_elements(By.TAG_NAME, "img")
+        assert len(images) >= 3 and broken_images(chromium) == [], link  # layer types, box plot, tree
+        overview = chromium.find_element(By.LINK_TEXT, "Overview").get_attribute("href")
+        assert overview == result.report_html.as_uri()
+        model = chromium.find_element(By.CSS_SELECTOR, "#models + p + ul a")
+        model.click()
+        assert chromium.execute_script("return document.querySelectorAll('li.node').length") > 10
+
+
+def test_single_html_flag_writes_the_self_contained_report(graph: Graph, population: dict, tmp_path: Path):
+    result = run_analysis(graph, "none", ["token-classification"], tmp_path / "one", chart_workers=1,
+                          single_html=True)
+    page = result.report_single_html.read_text()
+    assert result.report_single_html.name == "analysis_report.html"
+    assert page.count("data:image/png;base64,") >= 5 and 'src="../images' not in page
 
 
 def test_name_view_counts_only_representatives(graph: Graph, population: dict, tmp_path: Path):

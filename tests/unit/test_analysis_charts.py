@@ -9,9 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.ticker import FixedLocator
 from PIL import Image
 
-from nnstruct.analysis import charts
+from nnstruct.analysis import charts, shaping
 from nnstruct.analysis.render_spec import parse_render
 from nnstruct.errors import QueryFileError
 
@@ -79,7 +80,7 @@ def test_fifty_layer_types_and_thirty_tasks_do_not_overlap(render, frame_factory
 def test_bar_keeps_top_n_plus_other_and_goes_log_over_orders_of_magnitude():
     spread = pd.DataFrame({"layer_type": TYPES, "modules": [max(1, int(1_000_000 / 1.8 ** i)) for i in range(50)]})
     fig = charts.figure(parse_render("bar x=layer_type y=modules top=15")[0], spread.head(16), "t")
-    assert fig.axes[0].get_xscale() == "log"
+    assert fig.axes[0].get_xscale() == "symlog"  # log above 1, from 0: no negative tick, a bar of 1 shows
     plt.close(fig)
     fig = charts.figure(parse_render("bar x=layer_type y=modules top=15")[0], spread, "t")
     ax = fig.axes[0]
@@ -123,3 +124,82 @@ def test_missing_columns_and_empty_frames():
     with pytest.raises(QueryFileError, match="needs column\\(s\\) modules.*returns layer_type, count"):
         charts.draw(spec, pd.DataFrame({"layer_type": ["a"], "count": [1]}), None, "x", "t", "my.cypher")
     assert charts.draw(spec, pd.DataFrame(), None, "x", "t", "my.cypher") == []
+
+
+def catalogue_sized_frames() -> list[tuple[str, pd.DataFrame]]:
+    """Every chart kind the shipped analyses use, at the catalogue's size (26 tasks, ~60 per-task rows)."""
+    tasks = [f"{name}-{i:02d}" for i, name in enumerate(["zero-shot-audio-classification", "text-generation"] * 13)]
+    sizes = pd.DataFrame({"task": np.repeat(tasks, 12), "total_params": 10 ** RNG.uniform(3, 11, 12 * len(tasks)),
+                          "mean_depth": RNG.uniform(2, 8, 12 * len(tasks))})
+    dedup = pd.DataFrame({"task": tasks, "models": RNG.integers(0, 600, len(tasks)),
+                          "families": RNG.integers(0, 300, len(tasks))})
+    profile = pd.DataFrame([{"task": t, "depth": d, "share": RNG.random()} for t in tasks for d in range(14)])
+    stats = []
+    for i, kind in enumerate(TYPES[:10]):
+        values = np.concatenate([RNG.integers(1, 300, 5 + 18 * i), np.zeros(185 - 5 - 18 * i)])
+        stats.append({"layer_type": kind, "modules": int(values.sum()), "models": 185, "models_with": 5 + 18 * i,
+                      "min": values.min(), "q1": np.percentile(values, 25), "median": np.median(values),
+                      "q3": np.percentile(values, 75), "max": values.max(), "mean": values.mean()})
+    counts = per_task_counts()
+    return [
+        ("bar x=layer_type y=modules top=25", counts.groupby("layer_type", as_index=False)["modules"].sum()),
+        ("bar x=task y=families top=60 log=false", dedup),
+        ("grouped-bar x=task y=models,families", dedup),
+        ("grouped-bar x=task y=models,families log=false", dedup),
+        ("heatmap x=layer_type y=task value=modules top=40", counts),
+        ("heatmap-log x=layer_type y=task value=modules top=40", counts),
+        ("heatmap x=depth y=task value=share format=pct top=60 sort=none", profile),
+        ("box x=task y=total_params top=60 log=true sort=median", sizes),
+        ("box x=task y=mean_depth top=60 sort=median log=false", sizes),
+        ("box x=layer_type y=modules group=model fill=0 top=10", per_model_counts()),
+        ("box-stats x=layer_type", pd.DataFrame(stats)),
+        ("histogram x=total_params log=x", sizes),
+        ("histogram x=mean_depth", sizes),
+    ]
+
+
+def visible_ticks(ax, axis: str) -> list[float]:
+    low, high = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+    ticks = ax.get_xticks() if axis == "x" else ax.get_yticks()
+    return [t for t in ticks if low - 1e-9 <= t <= high + 1e-9]
+
+
+@pytest.mark.parametrize(("render", "frame"), catalogue_sized_frames(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_chart_kind_has_sane_count_axes_and_readable_labels(render, frame):
+    spec = parse_render(render)[0]
+    fig = charts.figure(spec, frame, "title")
+    fig.tight_layout()
+    ax = fig.axes[0]
+    for axis in ("x", "y"):
+        if isinstance((ax.xaxis if axis == "x" else ax.yaxis).get_major_locator(), FixedLocator):
+            continue  # a category axis (labels given): positions, not counts
+        scale = ax.get_xscale() if axis == "x" else ax.get_yscale()
+        limits = ax.get_xlim() if axis == "x" else ax.get_ylim()
+        # counts never go below zero: no negative limits, no negative tick (categorical axes are 0..n)
+        assert min(limits) >= (0 if scale in ("linear", "symlog") else 1e-300), (axis, limits)
+        assert [t for t in visible_ticks(ax, axis) if t < 0] == []
+        if spec.kind in ("bar", "grouped-bar") and scale != "linear":  # bars of counts grow from 0
+            assert scale == "symlog" and min(limits) == 0, (scale, limits)
+        if scale == "log":  # a log count axis starts at one or above, never at a fraction of a model
+            assert min(visible_ticks(ax, axis) or [1]) >= 1 or spec.kind == "histogram"
+    assert overlapping_labels(fig) == []
+    plt.close(fig)
+
+
+def test_most_frequent_ranks_by_share_of_models_then_count():
+    rows = pd.DataFrame({"layer_type": ["RareHuge", "Common", "Everywhere", "AlsoCommon"],
+                         "models_with": [2, 40, 185, 40], "modules": [9000, 80, 400, 120]})
+    ranked = shaping.rank_by_share(rows, "layer_type")
+    assert ranked["layer_type"].tolist() == ["Everywhere", "AlsoCommon", "Common", "RareHuge"]
+    # per-model rows: a type 2 of 12 models hold in large numbers ranks below one every model holds once
+    per_model = pd.DataFrame(
+        [{"model": f"m{m}", "layer_type": "Gemma3nRMSNorm", "modules": 500} for m in range(2)]
+        + [{"model": f"m{m}", "layer_type": "Linear", "modules": 3} for m in range(12)]
+        + [{"model": f"m{m}", "layer_type": "Dropout", "modules": 1} for m in range(12)])
+    groups = shaping.box_groups(per_model, "layer_type", "modules", 2, group="model", fill=0)
+    assert list(groups) == ["Linear", "Dropout"]
+    fig = charts.figure(parse_render("box-stats x=layer_type top=3")[0], rows.assign(
+        models=185, min=0, q1=0, median=1, q3=2, max=9, mean=1.0), "t")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["Everywhere (185 of 185)", "AlsoCommon (40 of 185)", "Common (40 of 185)"]
+    plt.close(fig)

@@ -44,7 +44,7 @@ def test_style_sheet_captions():
     grass = (queries_root() / "browser" / "nnstruct.grass").read_text()
     rules = dict(re.findall(r"(node\.\w+|relationship\.\w+) \{(.*?)\n\}", grass, re.DOTALL))
     assert 'caption: "{class_name}"' in rules["node.Module"]
-    assert 'caption: "{id}"' in rules["node.Model"]
+    assert 'caption: "{name}"' in rules["node.Model"]  # Model.name: the short name, not the long id
     assert 'caption: "{name}"' in rules["node.LayerType"] and 'caption: "{index}"' in rules["relationship.CHILD"]
     assert grass.count("{") == grass.count("}")
 
