@@ -27,8 +27,8 @@ class RichProgress(RunProgress):
     def __init__(self, console: Console) -> None:
         self.console = console
         self.bars = Progress(
-            TextColumn("{task.description}", justify="left"), BarColumn(bar_width=30), MofNCompleteColumn(),
-            TextColumn("{task.fields[current]}", style="dim"), TimeElapsedColumn(),
+            TextColumn("{task.description}", justify="left", markup=False), BarColumn(bar_width=30), MofNCompleteColumn(),
+            TextColumn("{task.fields[current]}", style="dim", markup=False), TimeElapsedColumn(),
             console=console, transient=True,
         )
         self.total = self.bars.add_task("all models", total=0, current="")
@@ -78,7 +78,7 @@ def print_summary(result: IngestResult, console: Console, slowest: int = 5, reas
     for task in sorted(counts):
         table.add_row(task or "(no task)", *(str(counts[task][s]) for s in STATUSES))
         totals.update(counts[task])
-    table.add_row("[bold]total[/bold]", *(f"[bold]{totals[s]}[/bold]" for s in STATUSES))
+    table.add_row("total", *(str(totals[s]) for s in STATUSES), style="bold")
     console.print(table)
     console.print(
         f"{result.builds} build(s), {result.architectures_created} new architecture(s), "

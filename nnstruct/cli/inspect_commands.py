@@ -30,7 +30,7 @@ def _print_unwrapped(renderable: Any) -> None:
 
     width = Measurement.get(console, console.options.update(max_width=100_000), renderable).maximum
     # Console.print(width=) cannot go past the console's own width (80 when piped): use a console that wide.
-    Console(width=max(width, 80), soft_wrap=False, highlight=False).print(renderable)
+    Console(width=max(width, 80), soft_wrap=False, highlight=False, markup=False).print(renderable)
 
 
 @click.command("show")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.markup import escape
 
 from nnstruct import __version__
 from nnstruct.cli import output
@@ -45,7 +44,7 @@ def main() -> None:
         code = cli.main(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except NnstructError as exc:
-        output.err.print("[bold red]error:[/] " + escape(str(exc)), highlight=False)
+        output.err.print("[bold red]error:[/] " + output.safe(exc), markup=True, highlight=False)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         output.err.print("aborted")

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from nnstruct.cli import output
 from nnstruct.graph.server.paths import NEO4J_VERSION, ServerPaths
@@ -21,7 +20,7 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _say(message: str) -> None:
-    output.err.print(escape(message), highlight=False)
+    output.err.print(message, highlight=False)
 
 
 @click.group("neo4j")
@@ -126,7 +125,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
             lines += [("nodes", f"{state.graph.get('nodes', 0):,}"),
                       ("relationships", f"{state.graph.get('relationships', 0):,}")]
     for key, value in lines:
-        output.out.print(f"{key:<14} {escape(str(value))}", highlight=False)
+        output.out.print(f"{key:<14} {value}", highlight=False)
 
 
 @neo4j.command("logs")
