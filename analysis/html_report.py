@@ -1,4 +1,8 @@
-"""A Markdown report as one self-contained HTML file: images inlined as base64 data URIs."""
+"""A Markdown report as one self-contained HTML file: images inlined as base64 data URIs.
+
+Only image files inside the report's own output folder are inlined (a spec's ``![x](/home/me/.ssh/id_rsa)`` is
+not), and the rendered body goes through :func:`~nnstruct.analysis.html_safety.sanitise`.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,11 @@ from pathlib import Path
 
 import markdown
 
+from nnstruct.analysis.html_safety import sanitise
+
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")')
-_MIME = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+# No SVG: it can carry script.
+_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 
 _STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto;
@@ -30,21 +37,28 @@ summary { cursor: pointer; color: #0366d6; }
 """
 
 
-def inline_images(body: str, base: Path) -> tuple[str, list[str]]:
-    """Replace ``src`` paths (relative to ``base``) by data URIs; returns the HTML and the paths missing."""
+def inline_images(body: str, base: Path, root: Path | None = None) -> tuple[str, list[str]]:
+    """Replace ``src`` paths (relative to ``base``) by data URIs; returns the HTML and the paths missing.
+
+    Only image files (by suffix) under ``root`` (default: ``base``'s parent, the output folder) are read; any other
+    path counts as missing and stays a link."""
     missing: list[str] = []
+    allowed = (root or base.parent).resolve()
 
     def replace(match: re.Match[str]) -> str:
         src = html.unescape(match.group(2))
         if src.startswith(("data:", "http://", "https://")):
             return match.group(0)
         path = (base / src).resolve()
+        if path.suffix.lower() not in _MIME or not path.is_relative_to(allowed):
+            missing.append(src)
+            return match.group(0)
         try:
             data = path.read_bytes()
         except OSError:
             missing.append(src)
             return match.group(0)
-        mime = _MIME.get(path.suffix.lower(), "application/octet-stream")
+        mime = _MIME[path.suffix.lower()]
         return f"{match.group(1)}data:{mime};base64,{base64.b64encode(data).decode('ascii')}{match.group(3)}"
 
     return _IMG_SRC.sub(replace, body), missing
@@ -53,7 +67,7 @@ def inline_images(body: str, base: Path) -> tuple[str, list[str]]:
 def to_html(markdown_text: str, title: str, base: Path) -> tuple[str, list[str]]:
     """Render ``markdown_text`` to a standalone HTML page; images are read relative to ``base``."""
     body = markdown.markdown(markdown_text, extensions=["tables", "fenced_code", "md_in_html", "toc", "sane_lists"])
-    body, missing = inline_images(body, base)
+    body, missing = inline_images(sanitise(body), base)
     page = (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"

@@ -12,6 +12,7 @@ from typing import Any
 
 from nnstruct.analysis import html_report
 from nnstruct.analysis.charts import ChartFile, slug
+from nnstruct.analysis.html_safety import markdown_text
 from nnstruct.analysis.render_spec import RenderSpec, parse_render
 from nnstruct.analysis.report_spec import Block, Spec, parse_spec
 from nnstruct.analysis.run_info import markdown_rows, run_info_rows
@@ -73,7 +74,7 @@ def _renders(block: Block, query: QueryFile, where: str) -> list[RenderSpec]:
 
 def _image_link(chart: ChartFile, reports_dir: Path) -> str:
     relative = Path("..") / chart.path.relative_to(reports_dir.parent)
-    return f"![{chart.title}]({relative.as_posix()})"
+    return f"![{markdown_text(chart.title)}]({relative.as_posix()})"
 
 
 def _charts_markdown(files: list[ChartFile], reports_dir: Path, facet: str | None) -> str:
@@ -82,7 +83,8 @@ def _charts_markdown(files: list[ChartFile], reports_dir: Path, facet: str | Non
     if not facet:
         return "\n\n".join(_image_link(f, reports_dir) for f in files)
     images = "\n".join(_image_link(f, reports_dir) for f in files)
-    summary = f"{len(files)} charts, one per {facet}: " + ", ".join(html.escape(str(f.facet)) for f in files[:6])
+    summary = f"{len(files)} charts, one per {markdown_text(facet)}: " + ", ".join(markdown_text(f.facet)
+                                                                                  for f in files[:6])
     summary += ", ..." if len(files) > 6 else ""
     return (f'<details markdown="1">\n<summary>{summary}</summary>\n\n<div class="facets" markdown="1">\n\n'
             f"{images}\n\n</div>\n</details>")
@@ -90,11 +92,11 @@ def _charts_markdown(files: list[ChartFile], reports_dir: Path, facet: str | Non
 
 def _note(result: QueryResult, csv: Path, reports_dir: Path) -> str:
     used = result.query.used_parameters()
-    shown = ", ".join(f"{k}={_short(v)}" for k, v in sorted(result.params.items()) if k in used)
+    shown = html.escape(", ".join(f"{k}={_short(v)}" for k, v in sorted(result.params.items()) if k in used))
     link = (Path("..") / csv.relative_to(reports_dir.parent)).as_posix()
-    return (f'<p class="query-note">Query <code>{display_name(result.query)}</code>'
+    return (f'<p class="query-note">Query <code>{html.escape(display_name(result.query))}</code>'
             f"{' (' + shown + ')' if shown else ''}: {len(result.frame):,} rows in {result.seconds:.2f} s, "
-            f'<a href="{link}">CSV</a></p>')
+            f'<a href="{html.escape(link)}">CSV</a></p>')
 
 
 def _short(value: Any) -> str:
@@ -114,9 +116,9 @@ def render_block(block: Block, workspace: Workspace, spec_path: Path) -> str:
     csv = workspace.csv_dir / f"{name}.csv"
     pieces: list[str] = []
     if block.file and query.answers:
-        pieces.append(f"> {query.answers}")
+        pieces.append(f"> {markdown_text(query.answers)}")
     if result.empty:
-        pieces.append(f"_The query returned no rows for these parameters ({where})._")
+        pieces.append(f"_The query returned no rows for these parameters ({markdown_text(where)})._")
         pieces.append(_note(result, csv, workspace.reports))
         return "\n\n".join(pieces)
     table_rows: int | None = None

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
+from nnstruct.analysis.html_safety import markdown_text
 from nnstruct.analysis.tables import cell, plain
 
 PACKAGES = ("nnstruct", "torch", "transformers", "networkx", "neo4j", "pandas", "matplotlib")
@@ -71,5 +72,5 @@ def run_info_rows(graph_info: dict[str, Any], settings: dict[str, Any],
 
 def markdown_rows(rows: list[tuple[str, str]]) -> str:
     lines = ["| setting | value |", "|---|---|"]
-    lines += [f"| {key} | {str(value).replace('|', '/')} |" for key, value in rows]
+    lines += [f"| {markdown_text(key)} | {markdown_text(value)} |" for key, value in rows]
     return "\n".join(lines)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import html
 import math
 from typing import Any
 
 import pandas as pd
+
+from nnstruct.analysis.html_safety import markdown_text
 
 
 def plain(value: Any) -> Any:
@@ -94,14 +95,10 @@ def markdown_table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
                for c in frame.columns]
 
-    def escape(text: str) -> str:
-        # text from the graph: never read as HTML by a Markdown renderer, never breaks the table
-        return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(escape(str(c)) for c in frame.columns) + " |",
+    lines = ["| " + " | ".join(markdown_text(c) for c in frame.columns) + " |",
              "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     for row in shown.itertuples(index=False):
-        lines.append("| " + " | ".join(escape(cell(v)) for v in row) + " |")
+        lines.append("| " + " | ".join(markdown_text(cell(v)) for v in row) + " |")
     if len(shown) < len(frame):
         lines.append("")
         lines.append(f"_{len(shown)} of {len(frame):,} rows shown; the CSV holds all._")

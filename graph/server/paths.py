@@ -32,6 +32,11 @@ class ServerPaths:
         return self.root / "data"
 
     @property
+    def import_dir(self) -> Path:
+        """The only folder LOAD CSV may read (kept empty)."""
+        return self.root / "import"
+
+    @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
 
@@ -76,3 +81,10 @@ class ServerPaths:
             return self.password_file.read_text().strip() or None
         except OSError:
             return None
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) if needed and make it owner-only (0700), also when it existed before."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path

@@ -67,6 +67,10 @@ def rotate_console_log(paths: ServerPaths) -> None:
         paths.console_log.replace(paths.console_log.with_name(paths.console_log.name + ".1"))
 
 
+# Store files, auth.ini and logs the server creates are its owner's alone (the default umask leaves them 0644).
+OWNER_ONLY_UMASK = 0o077
+
+
 def launch(command: list[str], paths: ServerPaths, env: dict[str, str]) -> psutil.Process:
     """Start the server in its own session (it outlives this process and its terminal), console output
     to ``logs/console.log``, pid to the pid file."""
@@ -74,7 +78,7 @@ def launch(command: list[str], paths: ServerPaths, env: dict[str, str]) -> psuti
     with paths.console_log.open("ab") as log:
         popen = subprocess.Popen(
             command, cwd=paths.root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True,
+            start_new_session=True, close_fds=True, umask=OWNER_ONLY_UMASK,
         )
     _LAUNCHED.append(popen)
     write_pid(paths, popen.pid)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnstruct.errors import ServerError
-from nnstruct.graph.server.paths import ServerPaths
+from nnstruct.graph.server.paths import ServerPaths, private_dir
 from nnstruct.settings import Settings
 
 HOST = "127.0.0.1"  # the server listens on loopback only
@@ -102,6 +102,11 @@ def write_config(paths: ServerPaths, settings: Settings) -> ServerAddress:
         f"server.directories.data={paths.data_dir}",
         f"server.directories.logs={paths.logs_dir}",
         f"server.directories.run={paths.run_dir}",
+        # Query files are other people's text: LOAD CSV reads only the (empty, owner-only) import folder, no
+        # file:/// URL anywhere on the machine, and no address on any network.
+        f"server.directories.import={paths.import_dir}",
+        "dbms.security.allow_csv_import_from_file_urls=false",
+        "internal.dbms.cypher_ip_blocklist=0.0.0.0/0,::/0",
         "dbms.security.auth_enabled=true",
         "dbms.usage_report.enabled=false",
         "db.tx_log.rotation.retention_policy=2 days 2G",
@@ -110,6 +115,8 @@ def write_config(paths: ServerPaths, settings: Settings) -> ServerAddress:
         "internal.server.bolt.connection_shutdown_wait_time=1s",
         "internal.dbms.bolt.netty_server_shutdown_quiet_period=1",
     ]
+    for folder in (paths.data_dir, paths.logs_dir, paths.import_dir):
+        private_dir(folder)
     paths.conf_dir.mkdir(parents=True, exist_ok=True)
     paths.conf_file.write_text("\n".join(lines) + "\n")
     return address

@@ -27,7 +27,8 @@ class RichProgress(RunProgress):
     def __init__(self, console: Console) -> None:
         self.console = console
         self.bars = Progress(
-            TextColumn("{task.description}", justify="left", markup=False), BarColumn(bar_width=30), MofNCompleteColumn(),
+            TextColumn("{task.description}", justify="left", markup=False), BarColumn(bar_width=30),
+            MofNCompleteColumn(),
             TextColumn("{task.fields[current]}", style="dim", markup=False), TimeElapsedColumn(),
             console=console, transient=True,
         )

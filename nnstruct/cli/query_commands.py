@@ -61,11 +61,14 @@ def _params_note(params: dict[str, Any], used: set[str]) -> str:
 @click.option("--list", "list_only", is_flag=True, help="List the shipped query files and exit.")
 @click.option("--cypher", "inline", default=None, metavar="QUERY",
               help="Run this Cypher text instead of a file (header lines such as `// params:` work too).")
+@click.option("--write", "allow_write", is_flag=True,
+              help="Let the query write to the graph (files run in read transactions otherwise).")
 @connection_options
 @click.pass_context
 def query(ctx: click.Context, query_file: str | None, params: tuple[str, ...], view: str | None,
           tasks: str | None, fmt: str, render_text: str | None, out_dir: Path, max_rows: int, list_only: bool,
-          inline: str | None, **flags: Any) -> None:
+          inline: str | None, allow_write: bool, **flags: Any) -> None:
+          **flags: Any) -> None:
     """Run a Cypher query file and print its result (or draw it with --format chart).
 
     QUERY_FILE is a path, a shipped query by name (see --list), e.g. analysis/layer_types_per_task, or - to read
@@ -99,7 +102,7 @@ def query(ctx: click.Context, query_file: str | None, params: tuple[str, ...], v
     renders = _chart_specs(query_file_, render_text) if fmt == "chart" else []
     settings = settings_from(ctx, **flags)
     with connect(settings) as graph:
-        result = run_file(graph, query_file_, given)
+        result = run_file(graph, query_file_, given, write=allow_write)
     name = display_name(query_file_)
     output.err.print(f"{name}: {len(result.frame):,} rows in {result.seconds:.2f} s", markup=False, highlight=False)
     if result.empty:
