@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,33 +21,67 @@ from nnstruct.choices import Source, Strategy, parse_choice
 from nnstruct.errors import NnstructError
 from nnstruct.tree.wl import DEDUP_LABELS
 
+# Parsers double as the one validation of every value, whatever its origin (flag, environment, file): a value
+# they refuse raises ValueError with the reason, and Settings turns that into one line naming setting and origin.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MEMORY = re.compile(r"^\d{1,6}[kKmMgG]?$")
+
 
 def _int(value: Any) -> int:
-    return int(value)
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("not a whole number")
+    try:
+        return int(str(value).strip()) if not isinstance(value, int | float) else int(value)
+    except ValueError:
+        raise ValueError("not a whole number") from None
+
+
+def _port(value: Any) -> int:
+    number = _int(value)
+    if not 0 < number < 65536:
+        raise ValueError("must be a TCP port, 1-65535")
+    return number
 
 
 def _float(value: Any) -> float:
-    return float(value)
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    return float(value)  # finiteness and minimum: Setting.problem
 
 
 def _str(value: Any) -> str:
-    return str(value)
+    text = str(value)
+    if _CONTROL.search(text):
+        raise ValueError("holds a control character (a newline?)")
+    return text
+
+
+def _memory(value: Any) -> str:
+    text = str(value).strip()
+    if not _MEMORY.match(text):
+        raise ValueError("must be a JVM size such as 512m or 2g")
+    return text
 
 
 def _path(value: Any) -> Path:
-    return Path(str(value)).expanduser()
+    return Path(_str(value)).expanduser()
 
 
 def _csv(value: Any) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
-        return tuple(str(v).strip() for v in value if str(v).strip())
-    return tuple(part.strip() for part in str(value).split(",") if part.strip())
+        return tuple(_str(v).strip() for v in value if str(v).strip())
+    return tuple(part.strip() for part in _str(value).split(",") if part.strip())
 
 
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("not a yes/no value")
 
 
 def _choice(enum: type[StrEnum], what: str) -> Callable[[Any], StrEnum]:
@@ -114,11 +149,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("neo4j_database", ("NEO4J_DATABASE",), "neo4j", _str, "Neo4j database name.", flag="--database"),
     Setting("home", ("NNSTRUCT_HOME",), "~/.nnstruct", _path,
             "Folder of the local Neo4j server: jars, configuration, data, logs, password."),
-    Setting("bolt_port", ("NNSTRUCT_BOLT_PORT",), 7687, _int, "Bolt port of the local server.", minimum=1),
-    Setting("http_port", ("NNSTRUCT_HTTP_PORT",), 7474, _int, "HTTP port (Neo4j Browser) of the local server.",
-            minimum=1),
-    Setting("neo4j_heap", ("NNSTRUCT_NEO4J_HEAP",), "1g", _str, "JVM heap of the local server (-Xms/-Xmx)."),
-    Setting("neo4j_pagecache", ("NNSTRUCT_NEO4J_PAGECACHE",), "512m", _str, "Page cache of the local server."),
+    Setting("bolt_port", ("NNSTRUCT_BOLT_PORT",), 7687, _port, "Bolt port of the local server."),
+    Setting("http_port", ("NNSTRUCT_HTTP_PORT",), 7474, _port, "HTTP port (Neo4j Browser) of the local server."),
+    # Both are written into neo4j.conf: a JVM size and nothing else (a newline would inject configuration lines).
+    Setting("neo4j_heap", ("NNSTRUCT_NEO4J_HEAP",), "1g", _memory, "JVM heap of the local server (-Xms/-Xmx)."),
+    Setting("neo4j_pagecache", ("NNSTRUCT_NEO4J_PAGECACHE",), "512m", _memory, "Page cache of the local server."),
     Setting("source", ("NNSTRUCT_SOURCE",), Source.HUB.value, _choice(Source, "source"),
             "Where models come from: the Hugging Face hub, local folders (PATH...), or every architecture the "
             "installed transformers implements; local when PATHs are given."),
@@ -178,16 +213,33 @@ def _config_file(environ: Mapping[str, str]) -> Path | None:
     return local if local.is_file() else None
 
 
-def _read_config_file(path: Path | None) -> dict[str, Any]:
+# Settings a nnstruct.toml found in the working directory may not set: whoever wrote the folder (a cloned repo, a
+# shared directory) would otherwise decide to run hub code, where the password goes, or which server is started.
+# A flag, the environment or a file named by NNSTRUCT_CONFIG (the user's own choice) still may.
+SECURITY_SETTINGS = ("trust_remote_code", "neo4j_uri", "home")
+CONFIG_MAX_BYTES = 64 * 1024
+
+
+def _read_config_file(path: Path | None, explicit: bool = True) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = tomllib.loads(path.read_text())
+        if path.stat().st_size > CONFIG_MAX_BYTES:
+            raise NnstructError(f"{path} is larger than {CONFIG_MAX_BYTES // 1024} KiB; is it really nnstruct's?")
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise NnstructError(f"cannot read {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise NnstructError(f"cannot read {path}: {exc}") from exc
     unknown = sorted(set(data) - set(SETTING))
     if unknown:
         raise NnstructError(f"{path}: unknown setting(s) {', '.join(unknown)}; see `nnstruct config`")
+    refused = [name for name in SECURITY_SETTINGS if name in data]
+    if refused and not explicit:
+        raise NnstructError(
+            f"REFUSED: {path} in the working directory sets {', '.join(refused)}, which only a flag, an environment "
+            "variable or a file named by NNSTRUCT_CONFIG may set; remove the line(s) or use one of those"
+        )
     return data
 
 
@@ -203,7 +255,7 @@ class Settings:
     def __post_init__(self) -> None:
         if self._file is None:
             self.config_path = _config_file(self.environ)
-            self._file = _read_config_file(self.config_path)
+            self._file = _read_config_file(self.config_path, explicit=bool(self.environ.get("NNSTRUCT_CONFIG")))
 
     def with_flags(self, **flags: Any) -> Settings:
         """A copy with these flag values on top; ``None`` means the flag was not given."""

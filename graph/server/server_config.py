@@ -42,8 +42,6 @@ JVM_OPTIONS = (
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 
-_MEMORY = re.compile(r"^\d+[kKmMgG]?$")
-
 
 @dataclass(frozen=True)
 class ServerAddress:
@@ -64,21 +62,11 @@ class ServerAddress:
 
 
 def heap_size(settings: Settings) -> str:
-    heap = str(settings.neo4j_heap).strip()
-    if not _MEMORY.match(heap):
-        raise ServerError(f"neo4j_heap must be a JVM size such as 512m or 2g, not {heap!r}")
-    return heap
-
-
-def _port(settings: Settings, name: str) -> int:
-    port = settings.get(name)
-    if not 0 < port < 65536:
-        raise ServerError(f"{name} must be a TCP port (1-65535), not {port}")
-    return port
+    return settings.neo4j_heap  # a JVM size: checked where settings are read (nnstruct/settings.py)
 
 
 def address_from_settings(settings: Settings) -> ServerAddress:
-    return ServerAddress(_port(settings, "bolt_port"), _port(settings, "http_port"))
+    return ServerAddress(settings.bolt_port, settings.http_port)  # ports checked in nnstruct/settings.py
 
 
 def write_config(paths: ServerPaths, settings: Settings) -> ServerAddress:
