@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import neo4j
 from neo4j.exceptions import (
@@ -38,13 +39,27 @@ class ConnectionInfo:
     local: bool  # True when the address is the local server's default
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def is_local_server(uri: str, settings: Settings) -> bool:
+    """Whether ``uri`` is the local server's address (loopback, its Bolt port): the only server its stored
+    password may be offered to."""
+    try:
+        parts = urlsplit(uri)
+        return (parts.hostname or "").lower() in _LOOPBACK and parts.port == settings.bolt_port
+    except ValueError:  # a port that is not a number: not ours
+        return False
+
+
 def connection_info(settings: Settings) -> ConnectionInfo:
     uri = settings.neo4j_uri
     local = uri is None
     if local:
         uri = f"bolt://127.0.0.1:{settings.bolt_port}"
     password = settings.neo4j_password
-    if password is None:
+    if password is None and (local or is_local_server(uri, settings)):
+        # The generated password belongs to the local server; another server never sees it.
         password = ServerPaths(settings.home).stored_password()
     return ConnectionInfo(uri, settings.neo4j_user, password, settings.neo4j_database, local)
 
@@ -121,6 +136,9 @@ def _reason(exc: Exception) -> str:
 
 
 def _refused(info: ConnectionInfo) -> str:
+    if info.password is None and not info.local:
+        return (f"no password for Neo4j at {info.uri} (the local server's stored one is only offered to the local "
+                "server); set --password or NEO4J_PASSWORD")
     where = "the local server's stored password" if info.local and not info.password else "the password given"
     return (
         f"Neo4j at {info.uri} refused user '{info.user}' with {where}; "
