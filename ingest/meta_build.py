@@ -25,6 +25,9 @@ from nnstruct.tree.model import ModuleTree
 from nnstruct.tree.wl import TreeHash, tree_hash
 
 REASON_MAX = 300
+# The most modules one model may have. Its module tree is written in one transaction (a model is all or nothing),
+# which must fit the local server's 1 GiB heap; the largest architecture transformers implements has ~5,000.
+MAX_MODULES = 100_000
 
 
 class BuildSkipped(Exception):
@@ -34,6 +37,33 @@ class BuildSkipped(Exception):
 class BuildTimeout(BaseException):
     """The build ran past its job's timeout. A BaseException, so model code's ``except Exception`` cannot
     swallow it."""
+
+
+class TooManyModules(BaseException):
+    """The model being built creates more than :data:`MAX_MODULES` modules (a BaseException, like BuildTimeout)."""
+
+
+@contextmanager
+def module_budget(limit: int = MAX_MODULES) -> Iterator[None]:
+    """Count ``nn.Module`` objects created while the model is built; past ``limit``, stop the build with
+    :class:`TooManyModules` (a config asking for 10^10 layers is refused early, not built until memory runs out)."""
+    import torch
+
+    original = torch.nn.Module.__init__
+    created = 0
+
+    def counting_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal created
+        created += 1
+        if created > limit:
+            raise TooManyModules
+        original(self, *args, **kwargs)
+
+    torch.nn.Module.__init__ = counting_init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        torch.nn.Module.__init__ = original  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -64,6 +94,7 @@ class BuildJob:
     config: dict[str, Any]
     trust_remote_code: bool = False
     timeout: float | None = None  # seconds; the build is interrupted and recorded as failed after that
+    max_modules: int = MAX_MODULES  # more modules than this: the build is stopped and recorded as failed
 
 
 @dataclass
@@ -200,7 +231,7 @@ def run_job(job: BuildJob) -> BuildOutcome:
     plan: BuildPlan | None = None
     try:
         with time_limit(job.timeout):
-            with quiet():
+            with quiet(), module_budget(job.max_modules):
                 plan = plan_build(job.config, job.task)
                 model = build_on_meta(job, plan)
             built = time.perf_counter()
@@ -211,6 +242,9 @@ def run_job(job: BuildJob) -> BuildOutcome:
     except BuildTimeout:
         return BuildOutcome(job.id, Status.FAILED, f"the build took longer than {job.timeout:g} s (--build-timeout)",
                             plan.class_name if plan else None)
+    except TooManyModules:
+        return BuildOutcome(job.id, "failed", f"the model has more than {job.max_modules:,} modules (the limit one "
+                            "model's write may hold)", plan.class_name if plan else None)
     except BuildSkipped as exc:
         return BuildOutcome(job.id, Status.SKIPPED, _short(str(exc)), plan.class_name if plan else None)
     except Exception as exc:  # one bad model never ends the run

@@ -21,7 +21,7 @@ WITH a, arch
 CALL (a, arch) {
   UNWIND arch.components AS c
   MERGE (k:Component {key: c.key})
-    ON CREATE SET k += c.properties, k.kind = c.kind, k.variant = c.variant
+    ON CREATE SET k += c.properties, k:Nnstruct, k.kind = c.kind, k.variant = c.variant
   CREATE (a)-[r:HAS_COMPONENT {count: c.count}]->(k)
   SET r += c.details
   WITH a, k, c

@@ -2,7 +2,7 @@
 // answers: Removes hashes, cluster memberships and similarity links of architectures the new labelling does not cover.
 // params: {hashes: []}
 
-MATCH (a:Architecture)
+MATCH (a:Architecture:Nnstruct)
 WHERE NOT a.hash IN $hashes
 REMOVE a.class_hash, a.shape_hash, a.class_hash_iterations, a.class_hash_networkx_version
 WITH a

@@ -2,6 +2,6 @@
 // answers: Deletes Cluster nodes left without members by a new labelling (another threshold or label).
 // params: {}
 
-MATCH (c:Cluster)
-WHERE NOT EXISTS { (c)<-[:IN_CLUSTER]-(:Architecture) }
+MATCH (c:Cluster:Nnstruct)
+WHERE NOT EXISTS { (c)<-[:IN_CLUSTER]-(:Architecture:Nnstruct) }
 DETACH DELETE c

@@ -2,6 +2,6 @@
 // answers: Deletes Family nodes left without members by a new labelling.
 // params: {}
 
-MATCH (f:Family)
-WHERE NOT EXISTS { (f)<-[:IN_FAMILY]-(:Model) }
+MATCH (f:Family:Nnstruct)
+WHERE NOT EXISTS { (f)<-[:IN_FAMILY]-(:Model:Nnstruct) }
 DETACH DELETE f

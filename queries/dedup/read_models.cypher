@@ -2,7 +2,7 @@
 // answers: Every model with what name and architecture dedup need: task, status, downloads, model_type, class, architecture.
 // params: {}
 
-MATCH (m:Model)
+MATCH (m:Model:Nnstruct)
 OPTIONAL MATCH (m)-[:HAS_ARCHITECTURE]->(a:Architecture)
 RETURN m.id AS id,
        coalesce(m.task, head([(m)-[:FOR_TASK]->(t:Task) | t.name])) AS task,

@@ -3,7 +3,7 @@
 // params: {rows: [{hash: 'abc', class_hash: 'def', shape_hash: null, iterations: 7}], networkx_version: '3.6.1'}
 
 UNWIND $rows AS row
-MATCH (a:Architecture {hash: row.hash})
+MATCH (a:Architecture:Nnstruct {hash: row.hash})
 SET a.class_hash = row.class_hash,
     a.shape_hash = row.shape_hash,
     a.class_hash_iterations = row.iterations,

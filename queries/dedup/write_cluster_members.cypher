@@ -3,7 +3,7 @@
 // params: {rows: [{hash: 'abc', cluster: 'class:0.85:abc', representative: true, score: 1.0}]}
 
 UNWIND $rows AS row
-MATCH (a:Architecture {hash: row.hash})
+MATCH (a:Architecture:Nnstruct {hash: row.hash})
 OPTIONAL MATCH (a)-[old:IN_CLUSTER]->(other:Cluster)
   WHERE other.key <> row.cluster
 DELETE old

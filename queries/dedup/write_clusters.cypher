@@ -4,7 +4,8 @@
 
 UNWIND $clusters AS cluster
 MERGE (c:Cluster {key: cluster.key})
-SET c.label = $label,
+SET c:Nnstruct,
+    c.label = $label,
     c.threshold = $threshold,
     c.size = cluster.size,
     c.trees = cluster.trees,

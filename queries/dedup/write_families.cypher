@@ -4,7 +4,8 @@
 
 UNWIND $families AS family
 MERGE (f:Family {name: family.name})
-SET f.rule = family.rule,
+SET f:Nnstruct,
+    f.rule = family.rule,
     f.models = family.models,
     f.tasks = family.tasks,
     f.representatives = family.representatives

@@ -4,7 +4,7 @@
 // params: {rows: [{id: 'google-bert/bert-base-uncased', family: 'bert', representative: true}]}
 
 UNWIND $rows AS row
-MATCH (m:Model {id: row.id})
+MATCH (m:Model:Nnstruct {id: row.id})
 SET m.family = row.family, m.rep_name = row.representative,
     m.views = [v IN coalesce(m.views, ['none']) WHERE v <> 'name'] + CASE WHEN row.representative THEN ['name'] ELSE [] END
 WITH m, row
@@ -12,6 +12,6 @@ OPTIONAL MATCH (m)-[old:IN_FAMILY]->(other:Family)
   WHERE other.name <> row.family
 DELETE old
 WITH DISTINCT m, row
-MATCH (f:Family {name: row.family})
+MATCH (f:Family:Nnstruct {name: row.family})
 MERGE (m)-[r:IN_FAMILY]->(f)
 SET r.representative = row.representative

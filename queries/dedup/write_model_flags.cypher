@@ -4,7 +4,7 @@
 // params: {rows: [{id: 'google-bert/bert-base-uncased', representative: true}]}
 
 UNWIND $rows AS row
-MATCH (m:Model {id: row.id})
+MATCH (m:Model:Nnstruct {id: row.id})
 SET m.rep_architecture = row.representative,
     m.views = [v IN coalesce(m.views, ['none']) WHERE v <> 'architecture']
               + CASE WHEN row.representative THEN ['architecture'] ELSE [] END

@@ -3,4 +3,4 @@
 // params: {strategy: 'name', settings: {networkx_version: '3.6.1'}}
 
 MERGE (r:DedupRun {strategy: $strategy})
-SET r = $settings, r.strategy = $strategy, r.finished_at = datetime()
+SET r = $settings, r:Nnstruct, r.strategy = $strategy, r.finished_at = datetime()

@@ -3,7 +3,7 @@
 // params: {rows: [{hash: 'abc', links: [{target: 'def', score: 0.93}]}], label: 'class', threshold: 0.85}
 
 UNWIND $rows AS row
-MATCH (a:Architecture {hash: row.hash})
+MATCH (a:Architecture:Nnstruct {hash: row.hash})
 OPTIONAL MATCH (a)-[old:SIMILAR_TO]->(b:Architecture)
   WHERE NOT b.hash IN [link IN row.links | link.target]
 DELETE old

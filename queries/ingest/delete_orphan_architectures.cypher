@@ -2,8 +2,8 @@
 // answers: Which stored module trees lost their last model (after `nnstruct ingest --force` rebuilt it differently)? Deletes them with their modules.
 // params: {}
 
-MATCH (a:Architecture)
-WHERE NOT EXISTS { (:Model)-[:HAS_ARCHITECTURE]->(a) }
+MATCH (a:Architecture:Nnstruct)
+WHERE NOT EXISTS { (:Model:Nnstruct)-[:HAS_ARCHITECTURE]->(a) }
 CALL (a) {
   MATCH (m:Module {arch_hash: a.hash})
   DETACH DELETE m

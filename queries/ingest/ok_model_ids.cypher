@@ -2,5 +2,5 @@
 // answers: Which models are in the graph with status ok (a new ingest skips them unless --force)?
 // params: {}
 
-MATCH (m:Model {status: 'ok'})
+MATCH (m:Model:Nnstruct {status: 'ok'})
 RETURN m.id AS id

@@ -13,14 +13,14 @@
 
 OPTIONAL MATCH (stored:Architecture {hash: $architecture.hash})
 WITH stored WHERE stored IS NULL
-CREATE (a:Architecture)
+CREATE (a:Architecture:Nnstruct)
 SET a = $architecture
 WITH a
 CALL (a) {
   UNWIND range(0, size($layer_types) - 1) AS i
   WITH i, $layer_types[i] AS type
   MERGE (l:LayerType {qualname: type.qualname})
-    ON CREATE SET l.name = type.name, l.module = type.module, l.is_torch = type.is_torch
+    ON CREATE SET l:Nnstruct, l.name = type.name, l.module = type.module, l.is_torch = type.is_torch
   CREATE (a)-[:USES {modules: type.modules}]->(l)
   WITH i, l ORDER BY i
   RETURN collect(l) AS types

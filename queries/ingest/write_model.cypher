@@ -9,7 +9,7 @@
 // The model's old FOR_TASK / HAS_ARCHITECTURE edges are replaced, so a rebuild (--force) relinks it.
 
 MERGE (m:Model {id: $model.id})
-SET m += $model, m.views = coalesce(m.views, ['none'])
+SET m += $model, m:Nnstruct, m.views = coalesce(m.views, ['none'])
 WITH m
 CALL (m) {
   OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->()
@@ -18,6 +18,7 @@ CALL (m) {
 CALL (m) {
   UNWIND CASE WHEN $task IS NULL THEN [] ELSE [$task] END AS task
   MERGE (t:Task {name: task.name})
+    ON CREATE SET t:Nnstruct
   SET t.auto_class = coalesce(task.auto_class, t.auto_class),
       t.catalogue_rule = coalesce(task.catalogue_rule, t.catalogue_rule)
   CREATE (m)-[:FOR_TASK]->(t)

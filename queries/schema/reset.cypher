@@ -1,20 +1,17 @@
 // title: Reset: delete all of nnstruct's data
-// answers: Wipes every node nnstruct writes (and their relationships), one label at a time in batches of
-//   10,000 so a graph of the whole catalogue (700,000 modules) fits in a 1 GB heap.
+// answers: Wipes every node nnstruct wrote (and their relationships) and nothing else: nodes carrying the
+//   ownership label Nnstruct, and the Module nodes of their architectures (found by arch_hash). Batches of
+//   10,000 so a graph of the whole catalogue (700,000 modules) fits in a 1 GB heap. A node of another
+//   application, even one labelled Model or Cluster, is left alone.
 // params: {}
 
-MATCH (n:Module)
+MATCH (a:Architecture:Nnstruct)
+MATCH (n:Module {arch_hash: a.hash})
 CALL (n) {
   DETACH DELETE n
 } IN TRANSACTIONS OF 10000 ROWS;
 
-MATCH (n:Architecture)
-CALL (n) {
-  DETACH DELETE n
-} IN TRANSACTIONS OF 10000 ROWS;
-
-MATCH (n)
-WHERE n:Task OR n:Model OR n:LayerType OR n:Family OR n:Cluster OR n:DedupRun OR n:Component
+MATCH (n:Nnstruct)
 CALL (n) {
   DETACH DELETE n
 } IN TRANSACTIONS OF 10000 ROWS

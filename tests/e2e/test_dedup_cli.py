@@ -41,7 +41,7 @@ def test_empty_graph_is_a_clear_error(clean_graph: Graph) -> None:
 
 
 def test_architecture_dedup_without_built_models_is_a_clear_error(clean_graph: Graph) -> None:
-    clean_graph.write("CREATE (:Model {id: 'someone/gated', status: 'failed', task: 'text-classification'})")
+    clean_graph.write("CREATE (:Model:Nnstruct {id: 'someone/gated', status: 'failed', task: 'text-classification'})")
     with pytest.raises(DedupInputError, match="no built model"):
         run_dedup(clean_graph, "architecture")
     summary = run_dedup(clean_graph, "name")  # the name labelling still works: the family comes from the id
