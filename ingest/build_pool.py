@@ -5,11 +5,17 @@ a fork. Each worker is replaced after ``TASKS_PER_WORKER`` builds, which bounds 
 modules accumulate. When a worker dies (segfault, out of memory, ``os._exit`` in model code), every build in
 flight is lost with it; those builds are re-run one at a time in a fresh pool, and the one that kills its worker
 again is reported as a failed model. ``workers=0`` builds in the calling process (debugging).
+
+A build's own timeout (SIGALRM in the worker) cannot interrupt a worker stuck inside one C call, or one that is
+stopped, so the parent keeps a deadline too: a build not back ``2 x timeout + grace`` seconds after it was submitted
+(it may first wait behind one other build per worker) is recorded as failed, every worker is killed, and the other
+builds in flight are re-run as after a crash.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -20,6 +26,7 @@ from nnstruct.ingest.meta_build import BuildJob, BuildOutcome, run_job
 
 TASKS_PER_WORKER = 100
 CRASH_REASON = "the build crashed its worker process (segfault, out of memory or exit in model code)"
+DEADLINE_GRACE = 60.0  # seconds on top of twice the build timeout: worker start-up, a loaded machine
 
 
 def _initialize_worker() -> None:
@@ -34,10 +41,12 @@ def _initialize_worker() -> None:
 class BuildPool:
     """Submit :class:`BuildJob` objects, collect :class:`BuildOutcome` objects as they finish."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, grace: float = DEADLINE_GRACE) -> None:
         self.workers = max(0, workers)
+        self.grace = grace
         self._executor: ProcessPoolExecutor | None = None
         self._futures: dict[Future[BuildOutcome], BuildJob] = {}
+        self._deadlines: dict[Future[BuildOutcome], float] = {}  # monotonic time by which the parent gives up
         self._ready: deque[BuildOutcome] = deque()
         self._suspects: deque[BuildJob] = deque()  # in flight when a worker died: re-run alone
 
@@ -65,10 +74,30 @@ class BuildPool:
         if self._executor is None:
             self._executor = self._new_executor(self.workers)
         try:
-            self._futures[self._executor.submit(run_job, job)] = job
+            future = self._executor.submit(run_job, job)
         except BrokenProcessPool:
             self._suspects.append(job)
             self._recover()
+            return
+        self._futures[future] = job
+        limit = self._limit(job)
+        if limit is not None:
+            self._deadlines[future] = time.monotonic() + limit
+
+    def _limit(self, job: BuildJob) -> float | None:
+        """Seconds the parent waits for ``job`` from its submission (None: no build timeout, no deadline)."""
+        return 2 * job.timeout + self.grace if job.timeout else None
+
+    def _overdue_reason(self, job: BuildJob) -> str:
+        return (f"the build did not come back within {self._limit(job):g} s although its timeout is {job.timeout:g} s "
+                "(stuck in native code?); its worker was killed")
+
+    def _wait_seconds(self, block: bool) -> float | None:
+        if not block:
+            return 0
+        if not self._deadlines:
+            return None
+        return max(0.0, min(self._deadlines.values()) - time.monotonic())
 
     def results(self, block: bool) -> Iterator[BuildOutcome]:
         """Outcomes finished so far; with ``block``, wait until at least one is there (if any is in flight)."""
@@ -80,10 +109,11 @@ class BuildPool:
             block = False
         if not self._futures:
             return
-        done, _ = wait(list(self._futures), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        done, _ = wait(list(self._futures), timeout=self._wait_seconds(block), return_when=FIRST_COMPLETED)
         broken = False
         for future in done:
             job = self._futures.pop(future)
+            self._deadlines.pop(future, None)
             try:
                 yield future.result()
             except BrokenProcessPool:
@@ -91,14 +121,32 @@ class BuildPool:
                 broken = True
             except Exception as exc:  # the outcome could not come back (e.g. not picklable): that model failed
                 yield BuildOutcome(job.id, Status.FAILED, f"the worker could not return the build: {exc}"[:300])
+        now = time.monotonic()
+        overdue = [future for future, deadline in self._deadlines.items() if deadline <= now and not future.done()]
+        for future in overdue:
+            job = self._futures.pop(future)
+            del self._deadlines[future]
+            yield BuildOutcome(job.id, Status.FAILED, self._overdue_reason(job))
+        if overdue:
+            self._kill_workers(self._executor)
+            broken = True
         if broken:
             self._recover()
             yield from self._run_suspects()
+
+    @staticmethod
+    def _kill_workers(executor: ProcessPoolExecutor | None) -> None:
+        """SIGKILL the executor's worker processes: the only way to stop a build stuck in C code.
+        (``_processes`` is the executor's own table of its workers.)"""
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.kill()
 
     def _recover(self) -> None:
         """A worker died: every build still in flight is suspect; start over with a fresh pool."""
         self._suspects.extend(self._futures.values())
         self._futures.clear()
+        self._deadlines.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         self._executor = None
@@ -108,9 +156,12 @@ class BuildPool:
             job = self._suspects.popleft()
             executor = self._new_executor(1)
             try:
-                yield executor.submit(run_job, job).result()
+                yield executor.submit(run_job, job).result(timeout=self._limit(job))
             except BrokenProcessPool:
                 yield BuildOutcome(job.id, Status.FAILED, CRASH_REASON)
+            except TimeoutError:
+                self._kill_workers(executor)
+                yield BuildOutcome(job.id, Status.FAILED, self._overdue_reason(job))
             finally:
                 executor.shutdown(wait=False, cancel_futures=True)
 
