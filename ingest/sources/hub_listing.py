@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,10 @@ from urllib.parse import urlsplit
 
 from nnstruct.errors import NnstructError
 from nnstruct.ingest.sources.hub_access import HubAccess
+
+# huggingface_hub's HTTP client has no timeout, so a hub that accepts the listing request and never answers would
+# hang the run: the whole listing of one task gets this many seconds.
+LISTING_TIMEOUT = 120.0
 
 # Only what a Model node keeps, plus the commit so the config fetched matches the listing.
 EXPAND = ["downloads", "likes", "pipeline_tag", "library_name", "createdAt", "lastModified", "gated", "private", "sha"]
@@ -41,7 +47,12 @@ def list_online(task: str, limit: int, access: HubAccess) -> list[ListedModel]:
 
     api = HfApi(endpoint=access.endpoint)
     try:
-        infos = list(api.list_models(pipeline_tag=task, sort="downloads", limit=limit, expand=EXPAND))
+        infos = _within(LISTING_TIMEOUT, lambda: list(api.list_models(pipeline_tag=task, sort="downloads",
+                                                                       limit=limit, expand=EXPAND)))
+    except _Overdue as exc:
+        raise NnstructError(f"the hub at {access.endpoint} did not answer the {task} listing within "
+                            f"{LISTING_TIMEOUT:g} s; check HF_ENDPOINT and the network, or set HF_HUB_OFFLINE=1 to "
+                            "reuse listings cached by an earlier run") from exc
     except HfHubHTTPError as exc:
         raise NnstructError(f"the hub at {access.endpoint} refused to list {task} models: {one_line(exc)}") from exc
     except (httpx2.HTTPError, OSError) as exc:
@@ -55,6 +66,31 @@ def list_online(task: str, limit: int, access: HubAccess) -> list[ListedModel]:
     models = [ListedModel(info.id, info.sha, _metadata(info)) for info in infos]
     _save(task, limit, models, access)
     return models
+
+
+class _Overdue(Exception):
+    pass
+
+
+def _within(seconds: float, call: Callable[[], list[Any]]) -> list[Any]:
+    """``call()``, given up after ``seconds``: it runs in a daemon thread, which is left behind when overdue (a
+    blocked socket read cannot be interrupted) and never keeps the process from exiting."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="hub-listing", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise _Overdue
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def list_cached(task: str, access: HubAccess) -> list[ListedModel] | None:

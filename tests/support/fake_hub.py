@@ -115,6 +115,7 @@ class FakeHub:
         self.models: dict[str, FakeModel] = {}
         self.requests: list[tuple[str, str]] = []
         self.listing_error: int | None = None  # answer every listing with this HTTP status (a hub-wide failure)
+        self.listing_delay: float = 0.0  # seconds each listing request waits before it is answered
         self._server: ThreadingHTTPServer | None = None
         self._endpoint: str | None = None
         self._thread: threading.Thread | None = None
@@ -264,6 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
                        send_body)
 
     def _listing(self, query: dict[str, list[str]], send_body: bool) -> None:
+        if self.hub.listing_delay:
+            self.hub.slow_wait(self.hub.listing_delay)  # a hub that accepts the request and never answers
         if self.hub.listing_error is not None:
             self._send(self.hub.listing_error, b'{"error": "listing refused"}',
                        {"Content-Type": "application/json", "X-Error-Message": "listing refused"}, send_body)
