@@ -17,9 +17,22 @@ def as_json(frame: pd.DataFrame) -> str:
     return json.dumps(records(frame), indent=2, ensure_ascii=False, default=str)
 
 
+def for_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number columns as integers: a count column with a null comes back from pandas as float
+    (``124645632.0``); written as nullable integers it reads ``124645632`` and an empty cell."""
+    fixed = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values) and values.isna().any():
+            present = values.dropna()
+            if len(present) and (present == present.round()).all() and present.abs().max() < 2**53:
+                fixed[column] = values.astype("Int64")
+    return frame.assign(**fixed) if fixed else frame
+
+
 def as_csv(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
-    flat(frame).to_csv(buffer, index=False)
+    for_csv(flat(frame)).to_csv(buffer, index=False)
     return buffer.getvalue()
 
 

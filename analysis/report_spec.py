@@ -136,7 +136,9 @@ def _block(info: str, cypher: str, line: int, where: str) -> Block:
 
 def parse_spec(path: Path) -> Spec:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryFileError(f"cannot read report spec {path}: not UTF-8 text (byte {exc.start})") from exc
     except OSError as exc:
         raise QueryFileError(f"cannot read report spec {path}: {exc.strerror or exc}") from exc
     return parse_spec_text(text, path)

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nnstruct.analysis.formats import for_csv
 from nnstruct.analysis.params import normalise
 from nnstruct.analysis.render_spec import RenderSpec
 from nnstruct.analysis.runner import QueryResult, display_name, run_file
@@ -158,7 +159,7 @@ class Workspace:
             self.warnings.append(f"{display_name(query)} returned no rows ({shown or 'no parameters'})")
         csv_path = self.csv_dir / f"{csv_name or query.name.rsplit('/', 1)[-1]}.csv"
         try:
-            flat(result.frame).to_csv(csv_path, index=False)
+            for_csv(flat(result.frame)).to_csv(csv_path, index=False)
         except OSError as exc:
             raise NnstructError(f"cannot write {csv_path}: {exc.strerror or exc}") from exc
         self.csvs.append(csv_path)

@@ -9,7 +9,7 @@ A header looks like::
 
 ``params`` is the map a Browser user pastes after ``:params`` to run the file by hand; its values are the
 defaults. Other keys are free-form metadata (``render`` is read by the analysis stage). Statements are
-separated by a ``;`` at the end of a line.
+separated by a ``;`` at the end of a line (not one inside a string or comment).
 """
 
 from __future__ import annotations
@@ -30,14 +30,44 @@ _CYPHER_WORDS = re.compile(r"\b(null|true|false)\b", re.IGNORECASE)
 _PARAM_USE = re.compile(r"\$([A-Za-z_]\w*)")
 
 
+# A quoted string (single, double or backtick quotes, backslash escapes), a // or /* */ comment, or one character.
+_STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`"
+_CYPHER_TOKEN = re.compile(rf"({_STRING})|(//[^\n]*|/\*.*?\*/)|(;)|.", re.DOTALL)
+
+
+def _outside_strings(text: str, change: Any) -> str:
+    """``change`` applied to the parts of ``text`` outside quoted strings (names in strings stay as written)."""
+    parts = re.split(rf"({_STRING})", text)
+    return "".join(part if index % 2 else change(part) for index, part in enumerate(parts))
+
+
+def split_statements(body: str) -> list[str]:
+    """Statements separated by a ``;`` at the end of a line, ignoring ``;`` inside strings and comments."""
+    statements: list[str] = []
+    start = 0
+    for match in _CYPHER_TOKEN.finditer(body):
+        if match.group(3) is None:
+            continue
+        rest = body[match.end():].split("\n", 1)[0]
+        if rest.strip() == "" or rest.strip().startswith("//"):
+            statements.append(body[start:match.start()])
+            start = match.end()
+    statements.append(body[start:])
+    return [s.strip() for s in statements if s.strip()]
+
+
 def parse_cypher_map(text: str) -> dict[str, Any]:
     """Parse a literal Cypher map such as ``{view: 'none', tasks: null, top: 15}`` into a dict."""
     text = text.strip()
     if not text:
         return {}
     words = {"null": "None", "true": "True", "false": "False"}
-    python = _MAP_KEY.sub(lambda m: f'{m.group(1)}"{m.group(2)}":', text)
-    python = _CYPHER_WORDS.sub(lambda m: words[m.group(1).lower()], python)
+
+    def to_python(part: str) -> str:
+        part = _MAP_KEY.sub(lambda m: f'{m.group(1)}"{m.group(2)}":', part)
+        return _CYPHER_WORDS.sub(lambda m: words[m.group(1).lower()], part)
+
+    python = _outside_strings(text, to_python)
     try:
         value = ast.literal_eval(python)
     except (ValueError, SyntaxError) as exc:
@@ -103,7 +133,9 @@ class QueryFile:
 
 def parse(path: Path, name: str | None = None) -> QueryFile:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryFileError(f"cannot read query file {path}: not UTF-8 text (byte {exc.start})") from exc
     except OSError as exc:
         raise QueryFileError(f"cannot read query file {path}: {exc.strerror or exc}") from exc
     return parse_text(text, path, name)
@@ -129,7 +161,7 @@ def parse_text(text: str, path: Path, name: str | None = None) -> QueryFile:
         defaults = parse_cypher_map(meta.get("params", ""))
     except ValueError as exc:
         raise QueryFileError(f"{path}: bad `// params:` line: {exc}") from exc
-    statements = tuple(s.strip() for s in re.split(r";\s*$", "\n".join(body), flags=re.MULTILINE) if s.strip())
+    statements = tuple(split_statements("\n".join(body)))
     if not statements:
         raise QueryFileError(f"{path}: no Cypher statement in the file")
     return QueryFile(path, name or path.stem, meta, defaults, statements, text)

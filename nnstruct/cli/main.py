@@ -57,6 +57,23 @@ def main() -> None:
     except KeyboardInterrupt:
         output.err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:
+        message = _driver_error(exc)
+        if message is None:
+            raise  # a bug: its traceback is what a report needs
+        output.err.print("[bold red]error:[/] " + output.safe(message), markup=True, highlight=False)
+        sys.exit(EXIT_USAGE)
+
+
+def _driver_error(exc: Exception) -> str | None:
+    """One line for an error the Neo4j driver raised where no command expected one (a constraint the user's
+    database holds, a transaction the server ended, ...); None for anything else."""
+    neo4j_exceptions = sys.modules.get("neo4j.exceptions")
+    if neo4j_exceptions is None or not isinstance(exc, neo4j_exceptions.Neo4jError | neo4j_exceptions.DriverError):
+        return None
+    code = getattr(exc, "code", None)
+    text = (getattr(exc, "message", None) or str(exc) or type(exc).__name__).strip().splitlines()
+    return f"Neo4j: {code + ': ' if code else ''}{text[0] if text else type(exc).__name__}"
 
 
 if __name__ == "__main__":

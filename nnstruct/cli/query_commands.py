@@ -56,7 +56,7 @@ def _params_note(params: dict[str, Any], used: set[str]) -> str:
               help="Chart spec overriding the file's, e.g. \"bar x=layer_type y=modules top=10\".")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Folder for --format chart images.")
-@click.option("--max-rows", type=int, default=100, show_default=True,
+@click.option("--max-rows", type=click.IntRange(min=0), default=100, show_default=True,
               help="Rows shown with --format table (0 = all); csv and json always give all.")
 @click.option("--list", "list_only", is_flag=True, help="List the shipped query files and exit.")
 @click.option("--cypher", "inline", default=None, metavar="QUERY",
