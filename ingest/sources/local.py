@@ -12,8 +12,10 @@ lands on the same Model node as the hub source would write (when one repo has se
 ``refs/main`` names, else the newest, is used); any other folder is ``local:<its resolved absolute path>``.
 
 Task: the single ``--tasks`` value when exactly one is given; otherwise the task of the config's
-``architectures[0]`` (``task_for_architecture``); otherwise the model is skipped with "cannot tell the task; pass
---tasks". With several ``--tasks``, a model whose task is not among them is left out (logged).
+``architectures[0]`` (``task_for_architecture``); a class transformers implements that no pipeline task
+builds (``ElectraForPreTraining``) is built as that class and stored under task ``none``; otherwise the
+model is skipped with "cannot tell the task; pass --tasks". With several ``--tasks``, a model whose task
+is not among them is left out (logged).
 
 A PATH that does not exist, or holds no config.json anywhere, raises :class:`NnstructError` naming it, before
 anything is ingested. A config.json that is not JSON gives a failed model ("config.json is not valid JSON: ...").
@@ -34,6 +36,7 @@ from nnstruct.ingest.sources.config_json import ConfigUnreadable, read_config_js
 
 CONFIG = "config.json"
 NO_TASK_REASON = "cannot tell the task; pass --tasks"
+NO_TASK = "none"  # the task of a model whose class transformers implements but no pipeline task builds
 
 
 @dataclass(frozen=True)
@@ -154,4 +157,17 @@ def _task_of(config: dict) -> str | None:
     if not isinstance(architectures, list) or not architectures or not isinstance(architectures[0], str):
         return None
     model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
-    return task_for_architecture(architectures[0], model_type)
+    task = task_for_architecture(architectures[0], model_type)
+    if task is None and _implemented(architectures[0]):
+        return NO_TASK
+    return task
+
+
+def _implemented(class_name: str) -> bool:
+    """Whether the installed transformers has this model class (read from its lazy import table, no import)."""
+    import transformers
+
+    from nnstruct.ingest.quiet import quiet
+
+    with quiet():
+        return class_name.isidentifier() and hasattr(transformers, class_name) and class_name[:1].isupper()
