@@ -50,7 +50,11 @@ def main() -> None:
         output.err.print("aborted")
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
+        # One line like every other error, with where to read more instead of click's usage block.
+        context = getattr(exc, "ctx", None)
+        hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+        message = " ".join(exc.format_message().split())
+        output.err.print("[bold red]error:[/] " + output.safe(message + hint), markup=True, highlight=False)
         sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
