@@ -21,7 +21,20 @@ CREATE INDEX architecture_class_hash IF NOT EXISTS FOR (a:Architecture) ON (a.cl
 // nothing used them.
 DROP CONSTRAINT module_uid IF EXISTS;
 DROP INDEX module_class_name IF EXISTS;
+// Graphs written before the ownership label Nnstruct: adopt nodes that carry what only nnstruct writes (a Model's
+// ingest provenance, an Architecture's WL settings, ...), so `db reset` and dedup still find them; anything else,
+// another application's Model or Cluster included, stays untouched.
+MATCH (m:Model) WHERE NOT m:Nnstruct AND m.ingested_at IS NOT NULL AND m.source IN ['hub', 'local', 'transformers']
+SET m:Nnstruct;
+MATCH (a:Architecture) WHERE NOT a:Nnstruct AND a.wl_iterations IS NOT NULL AND a.networkx_version IS NOT NULL
+SET a:Nnstruct;
+MATCH (n) WHERE (n:Task OR n:LayerType) AND NOT n:Nnstruct
+  AND EXISTS { (n)<-[:FOR_TASK|USES]-(:Nnstruct) }
+SET n:Nnstruct;
+MATCH (n) WHERE NOT n:Nnstruct AND ((n:Family AND n.rule IS NOT NULL) OR (n:Cluster AND n.wl_initial_labels IS NOT NULL)
+  OR (n:DedupRun AND n.finished_at IS NOT NULL))
+SET n:Nnstruct;
 // Models stored before `views` existed: derive it from the dedup flags.
-MATCH (m:Model) WHERE m.views IS NULL
+MATCH (m:Model:Nnstruct) WHERE m.views IS NULL
 SET m.views = ['none'] + CASE WHEN m.rep_name THEN ['name'] ELSE [] END
               + CASE WHEN m.rep_architecture THEN ['architecture'] ELSE [] END

@@ -78,6 +78,7 @@ class FakeModel:
     scenario: str = OK
     slow_seconds: float = 5.0
     tags: list[str] = field(default_factory=list)
+    raw_body: bytes | None = None  # config.json served exactly as given (text no dict can produce)
 
     @property
     def sha(self) -> str:
@@ -87,6 +88,8 @@ class FakeModel:
     def body(self) -> bytes:
         if self.scenario == MALFORMED:
             return MALFORMED_BODY
+        if self.raw_body is not None:
+            return self.raw_body
         return json.dumps(self.config or {}, indent=2, sort_keys=True).encode()
 
     def listing_entry(self, expand: list[str]) -> dict[str, Any]:
