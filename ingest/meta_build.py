@@ -243,8 +243,8 @@ def run_job(job: BuildJob) -> BuildOutcome:
         return BuildOutcome(job.id, Status.FAILED, f"the build took longer than {job.timeout:g} s (--build-timeout)",
                             plan.class_name if plan else None)
     except TooManyModules:
-        return BuildOutcome(job.id, "failed", f"the model has more than {job.max_modules:,} modules (the limit one "
-                            "model's write may hold)", plan.class_name if plan else None)
+        return BuildOutcome(job.id, Status.FAILED, f"the model has more than {job.max_modules:,} modules (the "
+                            "limit one model's write may hold)", plan.class_name if plan else None)
     except BuildSkipped as exc:
         return BuildOutcome(job.id, Status.SKIPPED, _short(str(exc)), plan.class_name if plan else None)
     except Exception as exc:  # one bad model never ends the run

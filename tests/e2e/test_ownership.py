@@ -12,8 +12,7 @@ import pytest
 from nnstruct.graph.connection import Graph
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.runner import run_ingest, source_candidates
-
-from .test_bad_input import TINY_BERT, invoke
+from tests.cli_fixtures import TINY_BERT, invoke
 
 FOREIGN = {
     "Model": {"id": "someone-else/model", "status": "ok", "task": "text-classification", "model_type": "bert"},

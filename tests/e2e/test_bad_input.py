@@ -12,7 +12,6 @@ the models the run records as skipped or failed (ingest).
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,36 +20,20 @@ from typing import Any
 
 import pytest
 
-from nnstruct.cli.main import main
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.schema import init_schema, reset
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.runner import run_ingest, source_candidates
 from nnstruct.settings import Settings
+from tests.cli_fixtures import TINY_BERT, Outcome, dump, invoke
+from tests.hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture  # noqa: F401 - fixtures
 from tests.support.fake_hub import GATED, MALFORMED, MISSING, NO_CONFIG, FakeHub
 
-from .hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture  # noqa: F401 - fixtures
-
 TC = "text-classification"
-TINY_BERT = {"model_type": "bert", "architectures": ["BertForSequenceClassification"], "hidden_size": 32,
-             "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 32}
 FOREIGN = "foreign/keep-me"  # another application's node: no nnstruct marker
 
 
-# -- the graph and its canonical dump -----------------------------------------------------------------------------
-
-def dump(graph: Graph) -> Counter[str]:
-    """Every node (labels, properties) and relationship (type, properties, both ends) as canonical text."""
-    nodes = graph.read("MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props")
-    text = {row["id"]: json.dumps({"labels": sorted(row["labels"]), "props": row["props"]}, sort_keys=True,
-                                  default=str) for row in nodes}
-    rels = graph.read("MATCH (a)-[r]->(b) RETURN elementId(a) AS a, type(r) AS type, properties(r) AS props, "
-                      "elementId(b) AS b")
-    canonical = Counter(text.values())
-    canonical.update(json.dumps([text[r["a"]], r["type"], r["props"], text[r["b"]]], sort_keys=True, default=str)
-                     for r in rels)
-    return canonical
-
+# -- the graph ----------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def population(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
@@ -68,33 +51,7 @@ def population(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     graph.write("MATCH (n:Model {id: $id}) DETACH DELETE n", {"id": FOREIGN})
 
 
-# -- running the command in this process --------------------------------------------------------------------------
-
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("error:")]
-
-
-def invoke(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-           env: dict[str, str] | None = None, cwd: Path | None = None) -> Outcome:
-    for name, value in (env or {}).items():
-        monkeypatch.setenv(name, value)
-    if cwd is not None:
-        monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "argv", ["nnstruct", *args])
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as ended:  # any other exception is a traceback for the user: the test fails
-        main()
-    captured = capsys.readouterr()
-    code = ended.value.code if isinstance(ended.value.code, int) else (0 if ended.value.code is None else 1)
-    return Outcome(code, captured.out, captured.err)
-
+# -- cases --------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Case:

@@ -14,8 +14,7 @@ import psutil
 from nnstruct.graph.server.paths import ServerPaths
 from nnstruct.graph.server.server_config import ADMIN_TOOL
 from nnstruct.settings import Settings
-
-from .server_fixtures import free_port, local_env, run_cli
+from tests.server_fixtures import free_port, local_env, run_cli
 
 PASSWORD = "-Xq7 \"odd\\ #pw@"  # a leading dash, a space, a quote, a backslash, a comment and an at-file sign
 
