@@ -214,7 +214,7 @@ def test_cli_build_timeout_in_process(clean_graph: Graph, tmp_path: Path) -> Non
         {"id": f"local:{sleepy}", "status": "failed", "reason": "the build took longer than 2 s (--build-timeout)"},
         {"id": f"local:{tiny}", "status": "ok", "reason": None}]
     refused = _cli(str(sleepy), "--build-timeout", "-1")
-    assert refused.returncode == 2 and "--build-timeout: cannot read -1.0 (must be 0 or more seconds)" in refused.stderr
+    assert refused.returncode == 2 and "--build-timeout must be 0" in refused.stderr
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
