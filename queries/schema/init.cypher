@@ -28,8 +28,8 @@ MATCH (m:Model) WHERE NOT m:Nnstruct AND m.ingested_at IS NOT NULL AND m.source 
 SET m:Nnstruct;
 MATCH (a:Architecture) WHERE NOT a:Nnstruct AND a.wl_iterations IS NOT NULL AND a.networkx_version IS NOT NULL
 SET a:Nnstruct;
-MATCH (n) WHERE (n:Task OR n:LayerType) AND NOT n:Nnstruct
-  AND EXISTS { (n)<-[:FOR_TASK|USES]-(:Nnstruct) }
+MATCH (n) WHERE (n:Task OR n:LayerType OR n:Component) AND NOT n:Nnstruct
+  AND EXISTS { (n)<-[:FOR_TASK|USES|HAS_COMPONENT]-(:Nnstruct) }
 SET n:Nnstruct;
 MATCH (n) WHERE NOT n:Nnstruct AND ((n:Family AND n.rule IS NOT NULL) OR (n:Cluster AND n.wl_initial_labels IS NOT NULL)
   OR (n:DedupRun AND n.finished_at IS NOT NULL))
