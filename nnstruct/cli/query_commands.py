@@ -68,7 +68,6 @@ def _params_note(params: dict[str, Any], used: set[str]) -> str:
 def query(ctx: click.Context, query_file: str | None, params: tuple[str, ...], view: str | None,
           tasks: str | None, fmt: str, render_text: str | None, out_dir: Path, max_rows: int, list_only: bool,
           inline: str | None, allow_write: bool, **flags: Any) -> None:
-          **flags: Any) -> None:
     """Run a Cypher query file and print its result (or draw it with --format chart).
 
     QUERY_FILE is a path, a shipped query by name (see --list), e.g. analysis/layer_types_per_task, or - to read
