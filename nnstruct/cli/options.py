@@ -29,7 +29,7 @@ def setting_option(name: str, note: str = "") -> Decorator:
     if bool_setting(setting):
         decls = [f"{setting.option}/--no-{setting.option[2:]}"]
     elif setting.choices:
-        kwargs["type"] = click.Choice(setting.choices, case_sensitive=False)
+        # checked by the settings table, so a flag and its environment variable get the same message
         kwargs["metavar"] = "|".join(setting.choices)
     else:
         kwargs["metavar"] = setting.metavar

@@ -171,7 +171,7 @@ LOCAL = [
          "--workers must be 0 or more, not -1"),
     Case("limit-not-a-number", ("ingest", "--limit", "abc"), 2,
          "--limit: cannot read 'abc' (not a whole number)"),
-    Case("source-unknown", ("ingest", "--source", "ftp", "{good}"), 2, "'ftp' is not one of"),
+    Case("source-unknown", ("ingest", "--source", "ftp", "{good}"), 2, "unknown source 'ftp'"),
     Case("paths-with-catalogue", ("ingest", "--source", "transformers", "{good}"), 2,
          "PATH arguments go with --source local"),
 ]
@@ -273,7 +273,7 @@ SETTINGS = [
     Case("env-heap-injection", ("config",), 2, "must be a JVM size", env={"NNSTRUCT_NEO4J_HEAP": "1g\nx=y"}),
     Case("env-trust-maybe", ("config",), 2, "not a yes/no value", env={"NNSTRUCT_TRUST_REMOTE_CODE": "maybe"}),
     Case("env-threshold-nan", ("dedup",), 2, "must be a finite number", env={"NNSTRUCT_SIMILARITY_THRESHOLD": "nan"}),
-    Case("dedup-strategy-unknown", ("dedup", "--strategy", "bogus"), 2, "'bogus' is not one of"),
+    Case("dedup-strategy-unknown", ("dedup", "--strategy", "bogus"), 2, "unknown dedup strategy 'bogus'"),
     Case("dedup-threshold-zero", ("dedup", "--similarity-threshold", "0"), 2, "must be in (0, 1]"),
     Case("dedup-label-unknown", ("dedup", "--label", "shape"), 2, "unknown label 'shape'"),
     Case("analyze-view-unknown", ("analyze", "--view", "bogus", "--output-dir", "{tmp}/out"), 2, "bogus"),
