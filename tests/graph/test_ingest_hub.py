@@ -128,6 +128,7 @@ def test_a_config_needing_remote_code_is_left_to_the_builder(hub, hf_home, confi
     assert found.status is None and found.config["auto_map"] == remote["auto_map"]
 
 
+@pytest.mark.e2e  # waits out the hub timeout: not for the fast loop
 def test_a_slow_model_times_out_and_is_failed(hub, hf_home, configs):
     hf_home.timeouts(1)
     add_bert_models(hub, configs, [10])
@@ -174,6 +175,7 @@ def test_a_hub_refusing_to_list_is_an_error_naming_the_endpoint(hub, hf_home):
         collect(IngestOptions(tasks=(TC,), limit=10, min_models=1))
 
 
+@pytest.mark.e2e  # waits out the connection retries: not for the fast loop
 def test_an_unreachable_hub_is_an_error_naming_the_endpoint(hf_home):
     endpoint = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     hf_home.monkeypatch.setenv("HF_ENDPOINT", endpoint)
