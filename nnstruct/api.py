@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnstruct.choices import VIEW_CHOICES, Strategy, View, parse_choice, views_for
+from nnstruct.choices import VIEW_CHOICES, Strategy, View, choose, parse_choice, views_for
 from nnstruct.errors import EXIT_OK, EXIT_SOME_FAILED, NnstructError
 from nnstruct.settings import Settings
 
@@ -105,14 +105,7 @@ def analysis_views(settings: Settings, view: str | None = None) -> list[View]:
     """The views to analyse: ``view`` (``none``, ``name``, ``architecture`` or ``both``), else the ones the
     ``dedup_strategy`` setting labels."""
     choice = view if view is not None else settings.dedup_strategy
-    return views_for(parse_choice_in(VIEW_CHOICES, choice, "view"))
-
-
-def parse_choice_in(choices: Sequence[str], value: object, what: str) -> str:
-    text = str(value).strip().lower()
-    if text not in choices:
-        raise NnstructError(f"unknown {what} {str(value)!r}; choose one of: {', '.join(choices)}")
-    return text
+    return views_for(choose(VIEW_CHOICES, choice, "view"))
 
 
 def analyze(settings: Settings | None = None, view: str | None = None, append_timestamp: bool = False,

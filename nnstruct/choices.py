@@ -3,6 +3,7 @@ graph's values derive from these."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -49,12 +50,16 @@ def views_for(choice: str) -> list[View]:
     return [View.NAME, View.ARCHITECTURE] if choice == Strategy.BOTH else [View(choice)]
 
 
-def parse_choice(enum: type[StrEnum], value: object, what: str) -> StrEnum:
-    """``value`` (any case, surrounding blanks ignored) as a member of ``enum``; a one-line error otherwise."""
+def choose(choices: Sequence[str], value: object, what: str) -> str:
+    """``value`` (any case, surrounding blanks ignored) as one of ``choices``; a one-line error otherwise."""
     from nnstruct.errors import NnstructError
 
     text = str(value).strip().lower()
-    try:
-        return enum(text)
-    except ValueError:
-        raise NnstructError(f"unknown {what} {str(value)!r}; choose one of: {', '.join(enum)}") from None
+    if text not in choices:
+        raise NnstructError(f"unknown {what} {str(value)!r}; choose one of: {', '.join(choices)}")
+    return text
+
+
+def parse_choice(enum: type[StrEnum], value: object, what: str) -> StrEnum:
+    """``value`` as a member of ``enum`` (see :func:`choose`)."""
+    return enum(choose([str(member) for member in enum], value, what))
