@@ -17,6 +17,7 @@ from nnstruct.components.detect import DETECTOR_VERSION, Component, detect
 from nnstruct.components.rules import KINDS
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.query_runner import run_named
+from nnstruct.graph.writer import components_row
 from nnstruct.tree.model import ModuleTree
 
 BATCH = 40  # architectures read and written per round trip
@@ -97,7 +98,7 @@ def run_components(graph: Graph, force: bool = False, log: Log | None = None) ->
         for row in batch:
             components = detect(trees[row["hash"]], _config(row.get("config")))
             _count(summary, components)
-            rows.append({"hash": row["hash"], "components": [component.row() for component in components]})
+            rows.append(components_row(row["hash"], [component.row() for component in components]))
         summary.seconds["detect"] += time.perf_counter() - started
         started = time.perf_counter()
         run_named(graph, "components/write", {"version": DETECTOR_VERSION, "architectures": rows}, write=True)

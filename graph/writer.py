@@ -111,7 +111,7 @@ class GraphWriter:
                        and bool(run_in(tx, load("ingest/write_architecture"), tree_params)))
             if created and components is not None and arch is not None:
                 run_in(tx, load("components/write"), {"version": components_version,
-                                                      "architectures": [{"hash": arch.hash, "components": components}]})
+                                                      "architectures": [components_row(arch.hash, components)]})
             run_in(tx, load("ingest/write_model"), model_params)
             return WriteResult(created, len(tree_params["modules"]) if created and tree_params else 0)
 
@@ -122,3 +122,15 @@ class GraphWriter:
             # (Component.key) between our check and our commit. Once more: a stored tree is only linked now, a
             # stored Component merged; our own new tree, if it still is new, is written.
             return self.graph.write_transaction(lambda tx: work(tx, True))
+
+
+def components_row(arch_hash: str, components: list[dict[str, Any]]) -> dict[str, Any]:
+    """One architecture's row for ``queries/components/write.cypher``: its components (rows of
+    ``nnstruct.components``) and, per realising module path, the keys of the components that module realises."""
+    by_path: dict[str, list[str]] = {}
+    for component in components:
+        for path in component["paths"]:
+            by_path.setdefault(path, []).append(component["key"])
+    return {"hash": arch_hash, "by_path": by_path,
+            "components": [{name: value for name, value in component.items() if name != "paths"}
+                           for component in components]}

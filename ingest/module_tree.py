@@ -10,12 +10,13 @@ LM head sharing the input embedding's matrix) count once in every subtree that h
 
 from __future__ import annotations
 
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from nnstruct.tree.fields import ALIASES, STRUCTURAL_ATTRIBUTES
 from nnstruct.tree.model import ModuleNode, ModuleTree, TiedChild
+
+if TYPE_CHECKING:  # torch is imported where a module is read, so commands that never build one start fast
+    from torch import nn
 
 # Structural attributes (nnstruct.tree.fields) are read from modules where they exist. Values that are not plain
 # numbers, strings, booleans or sequences of those are left out.
@@ -41,6 +42,12 @@ def _plain(value: Any) -> Any:
     return None
 
 
+def _is_module(value: Any) -> bool:
+    from torch import nn
+
+    return isinstance(value, nn.Module)
+
+
 def _activation(module: nn.Module) -> str | None:
     cls = type(module)
     if cls.__module__ in _ACTIVATION_MODULES:
@@ -49,7 +56,7 @@ def _activation(module: nn.Module) -> str | None:
         value = module.__dict__.get(attr)
         if isinstance(value, str):
             return value
-        if callable(value) and not isinstance(value, nn.Module) and hasattr(value, "__name__"):
+        if callable(value) and not _is_module(value) and hasattr(value, "__name__"):
             return value.__name__
     return None
 

@@ -41,3 +41,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "e2e" in item.path.parts or getattr(item, "originalname", item.name).startswith("test_cli_"):
             item.add_marker(pytest.mark.e2e)
+    items.sort(key=_run_order)  # stable: a module's tests keep their order and stay together
+
+
+def _run_order(item: pytest.Item) -> int:
+    """Tiers in order, arranged around the graph's state: the modules that read the shared reference population
+    run together (it is built once, not after every test that wiped it), and the README last (its main job leaves
+    the whole catalogue in the graph, which any later test would first have to delete)."""
+    if "unit" in item.path.parts:
+        return 0
+    if item.get_closest_marker("population"):
+        return 1
+    if item.path.name == "test_readme.py":
+        return 4
+    return 3 if "e2e" in item.path.parts else 2

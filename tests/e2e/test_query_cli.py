@@ -17,6 +17,8 @@ from PIL import Image
 from nnstruct.graph.connection import Graph
 from tests.analysis_fixtures import populate, reference
 
+pytestmark = pytest.mark.population  # reads the shared reference population (tests/conftest.py orders it)
+
 
 @pytest.fixture(scope="module")
 def population(graph: Graph) -> dict:

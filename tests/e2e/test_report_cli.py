@@ -36,6 +36,8 @@ Only vision:
 ```
 '''
 
+pytestmark = pytest.mark.population  # reads the shared reference population (tests/conftest.py orders it)
+
 
 @pytest.fixture(scope="module")
 def population(graph: Graph) -> dict:

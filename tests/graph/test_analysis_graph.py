@@ -17,6 +17,8 @@ from nnstruct.graph.connection import Graph
 from tests.analysis_fixtures import POPULATION, TASKS, model_id, populate, reference
 from tests.browser_support import broken_images, chromium  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.population  # reads the shared reference population (tests/conftest.py orders it)
+
 
 @pytest.fixture(scope="module")
 def population(graph: Graph) -> dict:

@@ -18,7 +18,8 @@ from nnstruct.settings import Settings
 from tests.analysis_fixtures import populate
 from tests.browser_support import chromium  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.e2e  # a real browser: the end-to-end tier (not in bin/test --fast)
+# A real browser: the end-to-end tier (not in bin/test --fast); over the shared reference population.
+pytestmark = [pytest.mark.e2e, pytest.mark.population]
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # Shipped files a reader runs by hand: the Browser's own, the example, and analyses with integer parameters.
