@@ -1,4 +1,7 @@
-"""Write ingested models into Neo4j: one model = one transaction, a model is fully in the graph or not at all.
+"""Write ingested models into Neo4j: a model is fully in the graph or not at all.
+
+A model with a new tree is one transaction (:meth:`GraphWriter.write_model`); models that bring no new tree (linked
+to a stored Architecture, failed or skipped) go thousands to a transaction (:meth:`GraphWriter.write_models`).
 
 Architectures are content addressed by their WL hash: a tree already stored is only linked. A new tree is written
 with a handful of batched ``UNWIND $rows`` statements (``queries/ingest/write_architecture.cypher``). Two writers
@@ -122,6 +125,17 @@ class GraphWriter:
             # (Component.key) between our check and our commit. Once more: a stored tree is only linked now, a
             # stored Component merged; our own new tree, if it still is new, is written.
             return self.graph.write_transaction(lambda tx: work(tx, True))
+
+    def write_models(self, rows: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> int:
+        """Write many models that bring no new tree in ONE transaction (``queries/ingest/write_models.cypher``):
+        ``rows`` of ``{model, task (name or None), arch_hash (stored, or None)}``, ``tasks`` the distinct
+        ``{name, auto_class, catalogue_rule}`` they name. All land or none (the caller retries model by model)."""
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            result = run_in(tx, load("ingest/write_models"), {"rows": rows, "tasks": tasks})
+            return int(result[0]["models"]) if result else 0
+
+        return self.graph.write_transaction(work)
 
 
 def components_row(arch_hash: str, components: list[dict[str, Any]]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ class IngestOptions:
     build_timeout: float | None = 300.0  # seconds one build may take (None: no limit)
     force: bool = False  # rebuild models already in the graph
     paths: tuple[Path, ...] = field(default_factory=tuple)  # local: folders holding config.json
+    write_batch: int = 2000  # models without a new tree written per transaction
+    shard: tuple[int, int] | None = None  # (I, N): only the candidates whose id hashes to shard I of N
     catalogue_limit: int | None = None  # transformers: model types per task (None = all; set by an explicit --limit)
 
     @classmethod
@@ -45,4 +47,5 @@ class IngestOptions:
             workers=settings.workers, trust_remote_code=settings.trust_remote_code,
             build_timeout=settings.build_timeout or None, force=force, paths=tuple(paths),
             catalogue_limit=settings.limit if limit_given else None,
+            write_batch=settings.write_batch, shard=settings.shard,
         )

@@ -1,6 +1,7 @@
 """One ingest run: candidates -> skip models already in the graph -> config-hash dedup -> build in workers -> write.
 
-Building happens in worker processes (:class:`BuildPool`), writing in this process, one transaction per model.
+Building happens in worker processes (:class:`BuildPool`), writing in this process: a model with a new tree in a
+transaction of its own, models that bring no new tree (linked, failed, skipped) ``write_batch`` to a transaction.
 The same :func:`run_ingest` serves the CLI and Python callers; it returns an :class:`IngestResult`.
 
 ``--force`` rebuilds every model (no skip, no config-hash shortcut through the graph), relinks each to the tree it
@@ -14,6 +15,7 @@ Architecture without building. Candidates whose config is being built right now 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -33,8 +35,13 @@ from nnstruct.ingest.build_pool import BuildPool
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.meta_build import BuildJob, BuildOutcome, plan_build
 from nnstruct.ingest.options import IngestOptions
+from nnstruct.ingest.shard import in_shard
 from nnstruct.ingest.structural_config import canonical_json, config_hash, normalized_config, structural_config
 from nnstruct.ingest.tasks import all_tasks
+
+# A slow source (a hub far away) still sees its models stored (and counted) every few seconds.
+FLUSH_SECONDS = 2.0
+PLAN_MEMO = 20_000  # distinct (config, task) plans kept in memory
 
 SOURCE_MODULES = {Source.TRANSFORMERS: "catalogue", Source.HUB: "hub", Source.LOCAL: "local"}
 
@@ -128,6 +135,16 @@ class _Known:
     properties: dict[str, Any] = field(default_factory=dict)  # class_name, total_params, ... of the tree
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A model written with the next batch: its properties and task, computed when it was taken."""
+
+    candidate: Candidate
+    model: dict[str, Any]
+    task: dict[str, Any] | None
+    linked: bool
+
+
 class Progress:
     """What the runner reports while it works; the CLI's rich progress bar implements it."""
 
@@ -149,6 +166,9 @@ class _Run:
         self.done_ok: set[str] = set() if options.force else self.writer.ok_model_ids()
         self.seen: set[str] = set()
         self.known: dict[str, _Known] = {}
+        self.planned: dict[tuple[str, str], tuple[Any, str, str]] = {}
+        self.pending: list[_Pending] = []  # models without a new tree, written together by flush()
+        self.flushed = time.monotonic()
         self.waiting: dict[str, list[tuple[Candidate, dict[str, Any]]]] = {}
         self.building: dict[str, tuple[Candidate, dict[str, Any]]] = {}  # job id -> (candidate, base properties)
         self.versions = {"torch_version": _version("torch"), "transformers_version": _version("transformers")}
@@ -157,6 +177,8 @@ class _Run:
     # -- candidates -------------------------------------------------------------------------------------------
 
     def take(self, candidate: Candidate, pool: BuildPool) -> None:
+        if not in_shard(candidate.id, self.options.shard):
+            return  # another shard's (sources that know the shard skip it before fetching its config)
         if candidate.id in self.seen:
             return  # listed twice (e.g. under two tasks): the first listing wins
         self.seen.add(candidate.id)
@@ -171,9 +193,7 @@ class _Run:
             self._write(candidate, base, status, candidate.reason or "the source gave no config")
             return
         try:
-            plan = plan_build(candidate.config, candidate.task)
-            normalized = normalized_config(candidate.config)
-            key = config_hash(normalized, plan.built_by)
+            plan, key, structural = self._plan(candidate)
         except Exception as exc:  # a config too broken to even plan: that model failed, the run goes on
             self._write(candidate, base, Status.FAILED, f"cannot read the config: {type(exc).__name__}: {exc}"[:300])
             return
@@ -183,7 +203,7 @@ class _Run:
         base["config_hash"] = key
         base["class_name"] = plan.class_name
         # Component detection (nnstruct.components) reads config-only facts (sliding window, experts per token).
-        base["structural_config"] = canonical_json(structural_config(normalized))
+        base["structural_config"] = structural
         if key in self.waiting:
             self.waiting[key].append((candidate, base))
             return
@@ -197,6 +217,23 @@ class _Run:
         pool.submit(BuildJob(candidate.id, candidate.task, candidate.config, self.options.trust_remote_code,
                              self.options.build_timeout))
         self.result.builds += 1
+
+    def _plan(self, candidate: Candidate) -> tuple[Any, str, str]:
+        """(build plan, config hash, structural config JSON) of the candidate. Planning reads the config through
+        transformers' config class (milliseconds); the hub repeats one config.json over many repos, so the result
+        is kept per (config text, task) for the run (bounded: a run over a million distinct configs stays flat)."""
+        assert candidate.config is not None
+        text = json.dumps(candidate.config, sort_keys=True, default=str)
+        memo_key = (text, candidate.task)
+        planned = self.planned.get(memo_key)
+        if planned is None:
+            plan = plan_build(candidate.config, candidate.task)
+            normalized = normalized_config(candidate.config)
+            planned = (plan, config_hash(normalized, plan.built_by), canonical_json(structural_config(normalized)))
+            if len(self.planned) >= PLAN_MEMO:
+                self.planned.clear()
+            self.planned[memo_key] = planned
+        return planned
 
     def _stored(self, key: str) -> _Known | None:
         if self.options.force:
@@ -258,6 +295,17 @@ class _Run:
                  "ingested_at": datetime.now(UTC)}
         task = {"name": candidate.task, "auto_class": self.auto_classes.get(candidate.task),
                 "catalogue_rule": candidate.metadata.get("catalogue_rule")} if candidate.task else None
+        if (outcome is None or outcome.tree is None) and self.options.write_batch > 1:
+            # No new tree: written with others in one transaction (flushed when the batch is full, and at the end).
+            self.pending.append(_Pending(candidate, model, task, linked))
+            if len(self.pending) >= self.options.write_batch or time.monotonic() - self.flushed > FLUSH_SECONDS:
+                self.flush()
+            return True
+        return self._write_one(_Pending(candidate, model, task, linked), outcome)
+
+    def _write_one(self, pending: _Pending, outcome: BuildOutcome | None = None) -> bool:
+        candidate, model, task, linked = pending.candidate, pending.model, pending.task, pending.linked
+        status, reason, arch_hash = model["status"], model["reason"], model["arch_hash"]
         started = time.perf_counter()
         written = True
         modules = 0
@@ -278,12 +326,39 @@ class _Run:
                                         | {"status": status, "reason": reason}, task)
         self.result.write_seconds += time.perf_counter() - started
         self.result.modules_written += modules
-        self.result.results.append(ModelResult(
-            candidate.id, candidate.task, status, reason, model.get("build_seconds") if not linked else None, linked,
-            modules,
-        ))
-        self.progress.finished(candidate.task, status)
+        self._record(candidate, status, reason, model.get("build_seconds") if not linked else None, linked, modules)
         return written
+
+    def _record(self, candidate: Candidate, status: str, reason: str | None, build_seconds: float | None,
+                linked: bool, modules: int = 0) -> None:
+        self.result.results.append(ModelResult(candidate.id, candidate.task, status, reason, build_seconds, linked,
+                                               modules))
+        self.progress.finished(candidate.task, status)
+
+    def flush(self) -> None:
+        """Write the pending models in one transaction; a batch the graph refuses is retried model by model, so
+        one bad model fails alone and every model still lands whole or not at all."""
+        batch, self.pending = self.pending, []
+        self.flushed = time.monotonic()
+        if not batch:
+            return
+        started = time.perf_counter()
+        tasks = {p.task["name"]: p.task for p in batch if p.task is not None}
+        rows = [{"model": p.model, "task": p.task["name"] if p.task else None, "arch_hash": p.model["arch_hash"]}
+                for p in batch]
+        try:
+            self.writer.write_models(rows, list(tasks.values()))
+        except (Neo4jError, TypeError, ValueError) as exc:
+            self.result.write_seconds += time.perf_counter() - started
+            self.progress.log(f"a batch of {len(batch)} models was refused ({type(exc).__name__}); "
+                              "writing them one by one")
+            for pending in batch:
+                self._write_one(pending)
+            return
+        self.result.write_seconds += time.perf_counter() - started
+        for p in batch:
+            self._record(p.candidate, p.model["status"], p.model["reason"],
+                         p.model.get("build_seconds") if not p.linked else None, p.linked)
 
 
 def run_ingest(
@@ -304,6 +379,7 @@ def run_ingest(
                 run.settle(outcome)
         for outcome in pool.drain():
             run.settle(outcome)
+    run.flush()
     if options.force:
         # A rebuild can leave the model's previous tree without any model: remove such trees.
         run.result.orphans_deleted = run.writer.delete_orphan_architectures()

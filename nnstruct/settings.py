@@ -84,6 +84,18 @@ def _bool(value: Any) -> bool:
     raise ValueError("not a yes/no value")
 
 
+def _shard(value: Any) -> tuple[int, int]:
+    """``I/N``: shard I of N, counted from 0."""
+    text = _str(value).strip()
+    index, slash, count = text.partition("/")
+    if not slash or not index.strip().isdigit() or not count.strip().isdigit():
+        raise ValueError("must be I/N, e.g. 0/4")
+    i, n = int(index), int(count)
+    if n < 1 or not 0 <= i < n:
+        raise ValueError(f"shard {i} of {n}: need N >= 1 and 0 <= I < N")
+    return i, n
+
+
 def _choice(enum: type[StrEnum], what: str) -> Callable[[Any], StrEnum]:
     def parse(value: Any) -> StrEnum:
         return parse_choice(enum, value, what)
@@ -173,6 +185,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("build_timeout", ("NNSTRUCT_BUILD_TIMEOUT",), 300.0, _float,
             "Seconds one model's build may take before it is recorded as failed and the run goes on (0: no limit).",
             metavar="SECONDS", minimum=0),
+    Setting("write_batch", ("NNSTRUCT_WRITE_BATCH",), 2000, _int,
+            "Models that bring no new tree (linked to a stored one, failed, skipped) written per transaction; "
+            "1 writes each alone.", metavar="N", minimum=1),
+    Setting("shard", ("NNSTRUCT_SHARD",), None, _shard,
+            "Ingest only shard I of N (0 <= I < N) of the candidates, chosen by a hash of the model id, so N "
+            "processes or machines can share one run into one Neo4j.", metavar="I/N"),
     Setting("dedup_strategy", ("NNSTRUCT_DEDUP_STRATEGY",), Strategy.NAME.value, _choice(Strategy, "dedup strategy"),
             "name: families by base name; architecture: clusters of near-identical module trees; both.",
             aliases=("--strategy",)),
