@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from nnstruct.dedup.clusters import MAX_LINKS, capped_links, components
-from nnstruct.dedup.describe import describe_tree
 from nnstruct.dedup.models import ModelRow, representatives
 from nnstruct.dedup.similarity_index import bag_matrix, row_dots, similar_pairs
+from nnstruct.tree.features import TreeFeatures, tree_features
 from nnstruct.tree.model import ModuleTree
-from nnstruct.tree.wl import HashMemo, WlLabel, WlSettings, class_label, edge_index, label_function, wl_hashes
+from nnstruct.tree.wl import HashMemo, WlLabel, WlSettings
 
 # One stored Architecture's tree: (Architecture.hash, its module tree).
 StoredTree = tuple[str, ModuleTree]
@@ -42,14 +42,23 @@ class ArchitectureFeatures:
 def architecture_features(stored: StoredTree, label: str, settings: WlSettings, memo: HashMemo | None = None
                           ) -> ArchitectureFeatures:
     arch_hash, tree = stored
-    shape = edge_index(tree)
-    by_class = wl_hashes(tree, class_label, settings, memo, shape)
-    shape_hash, bag = None, by_class.bag
-    if label != WlLabel.CLASS:
-        by_label = wl_hashes(tree, label_function(label), settings, memo, shape)
-        shape_hash, bag = by_label.exact_hash, by_label.bag
-    return ArchitectureFeatures(arch_hash, by_class.exact_hash, shape_hash, by_class.hash_iterations, bag,
-                                describe_tree(tree))
+    return from_tree_features(arch_hash, tree_features(tree, settings, memo), label)
+
+
+def from_tree_features(arch_hash: str, features: TreeFeatures, label: str) -> ArchitectureFeatures:
+    """What dedup compares of one architecture, under ``label``, from the features stored at ingest."""
+    by_class = features.labels[WlLabel.CLASS]
+    by_label = features.labels[str(label)]
+    shape_hash = None if label == WlLabel.CLASS else by_label.hash
+    return ArchitectureFeatures(arch_hash, by_class.hash, shape_hash, features.hash_iterations, by_label.bag,
+                                features.description)
+
+
+def compute_tree_features(trees: Iterable[StoredTree], settings: WlSettings) -> Iterator[tuple[str, TreeFeatures]]:
+    """Features of trees read back from the graph (architectures stored before ingest computed them)."""
+    memo = HashMemo(settings.digest_size)
+    for arch_hash, tree in trees:
+        yield arch_hash, tree_features(tree, settings, memo)
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nnstruct.choices import Strategy, parse_choice
-from nnstruct.dedup.architectures import ArchitectureLabelling, compute_features, label_architectures
+from nnstruct.dedup.architectures import (
+    ArchitectureLabelling,
+    compute_tree_features,
+    from_tree_features,
+    label_architectures,
+)
 from nnstruct.dedup.families import NameLabelling, label_families
 from nnstruct.dedup.models import ModelRow
 from nnstruct.errors import NnstructError
@@ -105,7 +109,7 @@ def _largest_architecture_groups(labelling: ArchitectureLabelling) -> list[str]:
 def run_dedup(graph: Graph, strategy: str = "name", threshold: float = 0.85, label: str = "class",
               log: Log | None = None, settings: WlSettings | None = None) -> DedupSummary:
     """Label the graph by ``strategy`` and return what was found. Raises :class:`DedupInputError` on bad input."""
-    from nnstruct.dedup.store import read_architecture_hashes, read_models, read_trees, replace_labelling
+    from nnstruct.dedup.store import read_models, replace_labelling
 
     strategy = validate(strategy, threshold, label)
     log = log or (lambda _line: None)
@@ -127,8 +131,7 @@ def run_dedup(graph: Graph, strategy: str = "name", threshold: float = 0.85, lab
 
     architectures = None
     if strategy in (Strategy.ARCHITECTURE, Strategy.BOTH):
-        architectures = _label_architectures(graph, models, label, threshold, settings, log, seconds,
-                                             read_architecture_hashes, read_trees)
+        architectures = _label_architectures(graph, models, label, threshold, settings, log, seconds)
         summary.architectures = len(architectures.architectures)
         summary.distinct_trees = architectures.distinct_trees
         summary.clusters = len(architectures.clusters)
@@ -166,21 +169,32 @@ def _note_previous_run(graph: Graph, label: str, threshold: float, settings: WlS
 
 
 def _label_architectures(graph: Graph, models: list[ModelRow], label: str, threshold: float,
-                         settings: WlSettings, log: Log, seconds: dict[str, float],
-                         read_architecture_hashes, read_trees) -> ArchitectureLabelling:
+                         settings: WlSettings, log: Log, seconds: dict[str, float]) -> ArchitectureLabelling:
+    from nnstruct.dedup.store import read_features, read_trees, write_features
+
     if not any(m.ok and m.arch_hash for m in models):
         raise DedupInputError("no built model has an architecture to compare (all failed or skipped?); "
                               "run `nnstruct ingest` first or use --strategy name")
     _note_previous_run(graph, label, threshold, settings, log)
-    used = Counter(m.arch_hash for m in models if m.arch_hash)
-    hashes = sorted(set(read_architecture_hashes(graph)) | set(used))
-    log(f"hashing {len(hashes)} distinct architectures (WL, {settings.describe()})")
     clock = time.perf_counter()
-    features = compute_features(read_trees(graph, hashes), label, settings)
-    seconds["read + hash trees"] = time.perf_counter() - clock
-    missing = len(hashes) - len(features)
-    if missing:
-        log(f"{missing} architectures have no stored modules and are left out")
+    features, lacking = read_features(graph, label, settings)
+    seconds["read features"] = time.perf_counter() - clock
+    used = {m.arch_hash for m in models if m.arch_hash}
+    lacking = sorted(set(lacking) | (used - set(features) - set(lacking)))
+    if lacking:
+        # Architectures stored by an older nnstruct (or with other WL settings): hash their modules once and
+        # store the features, so the next run reads them too.
+        log(f"computing WL features of {len(lacking)} architectures from their modules, once "
+            f"({settings.describe()}); the others were stored by ingest")
+        clock = time.perf_counter()
+        computed = list(compute_tree_features(read_trees(graph, lacking), settings))
+        write_features(graph, computed)
+        features.update((h, from_tree_features(h, tree, label)) for h, tree in computed)
+        seconds["read + hash trees"] = time.perf_counter() - clock
+        missing = len(lacking) - len(computed)
+        if missing:
+            log(f"{missing} architectures have no stored modules and are left out")
+    log(f"comparing {len(features)} distinct architectures (WL, {settings.describe()})")
     labelling = label_architectures(features, models, label, threshold, settings)
     seconds.update({f"{name}": value for name, value in labelling.seconds.items()})
     return labelling

@@ -3,19 +3,21 @@ either the old labelling or the new one, never a mix; statements take their rows
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from neo4j import ManagedTransaction
 
-from nnstruct.dedup.architectures import ArchitectureLabelling, StoredTree
+from nnstruct.dedup.architectures import ArchitectureFeatures, ArchitectureLabelling, StoredTree
 from nnstruct.dedup.families import NameLabelling
 from nnstruct.dedup.models import ModelRow
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.query_runner import run_in, run_named
 from nnstruct.queries.query_file import load
+from nnstruct.tree.features import TreeFeatures
 from nnstruct.tree.model import ModuleTree
+from nnstruct.tree.wl import WlLabel, WlSettings
 
 BATCH = 5_000
 TREE_BATCH = 200  # architectures per module read
@@ -25,8 +27,29 @@ def read_models(graph: Graph) -> list[ModelRow]:
     return [ModelRow.from_record(row) for row in run_named(graph, "dedup/read_models")]
 
 
-def read_architecture_hashes(graph: Graph) -> list[str]:
-    return [row["hash"] for row in run_named(graph, "dedup/read_architectures")]
+def read_features(graph: Graph, label: str, settings: WlSettings) -> tuple[dict[str, ArchitectureFeatures], list[str]]:
+    """The features ingest stored, per architecture, under ``label``; and the hashes of architectures without
+    usable ones (stored by an older nnstruct or with other WL settings)."""
+    wanted = settings.describe()
+    found: dict[str, ArchitectureFeatures] = {}
+    lacking: list[str] = []
+    for row in run_named(graph, "dedup/read_features", {"label": label}):
+        bag, counts = row["bag"], row["counts"]
+        if (row["settings"] != wanted or row["class_hash"] is None or bag is None or counts is None
+                or len(bag) != len(counts) or (label != WlLabel.CLASS and row["shape_hash"] is None)):
+            lacking.append(row["hash"])
+            continue
+        found[row["hash"]] = ArchitectureFeatures(
+            row["hash"], row["class_hash"], None if label == WlLabel.CLASS else row["shape_hash"],
+            int(row["hash_iterations"]), Counter(dict(zip(bag, counts, strict=True))), row["description"] or "")
+    return found, lacking
+
+
+def write_features(graph: Graph, features: Sequence[tuple[str, TreeFeatures]]) -> None:
+    """Store features computed from the modules, so the next dedup reads them (one transaction per batch)."""
+    rows = [{"hash": arch_hash, "properties": tree.properties()} for arch_hash, tree in features]
+    for start in range(0, len(rows), TREE_BATCH):
+        run_named(graph, "dedup/write_features", {"rows": rows[start:start + TREE_BATCH]}, write=True)
 
 
 def read_trees(graph: Graph, hashes: Sequence[str], batch: int = TREE_BATCH) -> Iterator[StoredTree]:

@@ -21,6 +21,7 @@ from nnstruct.graph.connection import Graph
 from nnstruct.graph.query_runner import run_in, run_named
 from nnstruct.graph.schema import init_schema
 from nnstruct.queries.query_file import load
+from nnstruct.tree.features import TreeFeatures
 from nnstruct.tree.model import ModuleTree
 from nnstruct.tree.wl import TreeHash
 
@@ -43,21 +44,22 @@ class WriteResult:
     modules: int  # Module nodes written by this transaction
 
 
-def architecture_properties(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
+def architecture_properties(tree: ModuleTree, arch: TreeHash, features: TreeFeatures | None = None) -> dict[str, Any]:
     return {
         "hash": arch.hash, "wl_iterations": arch.wl_iterations, "wl_labels": arch.wl_labels,
         "networkx_version": arch.networkx_version, "root_class": tree.root_class, "module_count": tree.module_count,
         "max_depth": tree.max_depth, "total_params": tree.total_params, "leaf_count": tree.leaf_count,
+        **(features.properties() if features is not None else {}),
     }
 
 
-def architecture_params(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
+def architecture_params(tree: ModuleTree, arch: TreeHash, features: TreeFeatures | None = None) -> dict[str, Any]:
     """The parameter maps of ``write_architecture.cypher`` for one tree (edges as positions in ``modules``)."""
     layer_types = list(tree.layer_types().values())
     type_position = {layer["qualname"]: i for i, layer in enumerate(layer_types)}
     position = {id(node): i for i, node in enumerate(tree)}
     return {
-        "architecture": architecture_properties(tree, arch),
+        "architecture": architecture_properties(tree, arch, features),
         "layer_types": layer_types,
         "modules": [node.record() | {"arch_hash": arch.hash} for node in tree],
         "type_of": [type_position[node.class_path] for node in tree],
@@ -99,14 +101,15 @@ class GraphWriter:
         arch_hash: str | None = None,
         components: list[dict[str, Any]] | None = None,
         components_version: str | None = None,
+        features: TreeFeatures | None = None,
     ) -> WriteResult:
         """Write one model in one transaction: its tree when ``tree``/``arch`` are new to the graph, the Model node,
         FOR_TASK (``task`` = ``{name, auto_class}``) and HAS_ARCHITECTURE (to ``arch.hash`` or ``arch_hash``);
         a new tree's ``components`` (rows of ``nnstruct.components``, detected by ``components_version``) go with
-        it (``queries/components/write.cypher``)."""
+        it (``queries/components/write.cypher``), and its dedup ``features`` go on the Architecture."""
         target = arch.hash if arch is not None else arch_hash
         model_params = {"model": model, "task": task, "arch_hash": target}
-        tree_params = architecture_params(tree, arch) if tree is not None and arch is not None else None
+        tree_params = architecture_params(tree, arch, features) if tree is not None and arch is not None else None
 
         def work(tx: neo4j.ManagedTransaction, allow_create: bool) -> WriteResult:
             # write_architecture returns no row when the tree is stored already (the check costs no round trip).

@@ -21,6 +21,7 @@ from nnstruct.choices import Status
 from nnstruct.ingest.module_tree import extract_modules
 from nnstruct.ingest.quiet import quiet
 from nnstruct.ingest.tasks import all_tasks
+from nnstruct.tree.features import TreeFeatures, tree_features
 from nnstruct.tree.model import ModuleTree
 from nnstruct.tree.wl import TreeHash, tree_hash
 
@@ -109,6 +110,7 @@ class BuildOutcome:
     extract_seconds: float | None = None  # module rows + WL hash
     components: list[dict[str, Any]] | None = None  # nnstruct.components rows; None: left to `nnstruct components`
     components_seconds: float | None = None
+    features: TreeFeatures | None = None  # dedup's WL features of the tree (stored on its Architecture)
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,7 @@ def run_job(job: BuildJob) -> BuildOutcome:
             built = time.perf_counter()
             tree = extract_modules(model)
             arch = tree_hash(tree)
+            features = tree_features(tree)  # dedup's WL features, while the tree is in memory
             config = model.config.to_dict() if hasattr(model, "config") else None
             del model
     except BuildTimeout:
@@ -256,7 +259,7 @@ def run_job(job: BuildJob) -> BuildOutcome:
     done = time.perf_counter()
     components = _components(tree, config)
     return BuildOutcome(
-        job.id, Status.OK, None, tree.root_class, tree, arch,
+        job.id, Status.OK, None, tree.root_class, tree, arch, features=features,
         build_seconds=round(built - started, 4), extract_seconds=round(done - built, 4),
         components=components, components_seconds=round(time.perf_counter() - done, 4),
     )

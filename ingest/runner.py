@@ -312,7 +312,8 @@ class _Run:
         try:
             if outcome is not None and outcome.tree is not None:
                 write = self.writer.write_model(model, task, outcome.tree, outcome.arch,
-                                                components=outcome.components, components_version=DETECTOR_VERSION)
+                                                components=outcome.components, components_version=DETECTOR_VERSION,
+                                                features=outcome.features)
                 self.result.architectures_created += int(write.created_architecture)
                 modules = write.modules
             else:
