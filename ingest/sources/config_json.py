@@ -30,11 +30,20 @@ def read_config_json(path: Path | str) -> dict[str, Any]:
         size = Path(path).stat().st_size
         if size > MAX_BYTES:
             raise ConfigUnreadable(f"config.json is {size:,} bytes, more than the limit of {MAX_BYTES:,}")
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigUnreadable(f"config.json is not valid JSON: not UTF-8 text ({exc.reason})") from exc
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigUnreadable(f"cannot read config.json: {exc.strerror or exc}") from exc
+    return config_from_bytes(data)
+
+
+def config_from_bytes(raw: bytes) -> dict[str, Any]:
+    """The parsed JSON object in ``raw`` (a config.json's bytes); raises :class:`ConfigUnreadable`."""
+    if len(raw) > MAX_BYTES:
+        raise ConfigUnreadable(f"config.json is {len(raw):,} bytes, more than the limit of {MAX_BYTES:,}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigUnreadable(f"config.json is not valid JSON: not UTF-8 text ({exc.reason})") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,10 +1,11 @@
 """Source ``hub``: for each task, the most downloaded models the Hugging Face hub lists, with their config.json.
 
 Per task (a pipeline tag; default: every task transformers can build, see ``nnstruct.ingest.tasks``) the hub is
-asked for its ``limit`` most downloaded models; a task listing fewer than ``min_models`` is skipped (logged).
-Only ``config.json`` is fetched per model, through the HF cache, never weights. The hub's metadata rides on
-each candidate (``downloads``, ``likes``, ``pipeline_tag``, ``library_name``, ``created_at``, ``last_modified``,
-``gated``, ``private``) and becomes Model properties.
+asked for its ``limit`` most downloaded models (``limit`` 0: all of them, streamed page by page); a task listing
+fewer than ``min_models`` is skipped (logged). Only ``config.json`` is fetched per model, never weights, many at a
+time with retries (``hub_config``); with ``--shard I/N`` only this shard's models are fetched. The hub's metadata
+rides on each candidate (``downloads``, ``likes``, ``pipeline_tag``, ``library_name``, ``created_at``,
+``last_modified``, ``gated``, ``private``) and becomes Model properties.
 
 Environment honoured: ``HF_ENDPOINT`` (another hub or a mirror), ``HF_TOKEN`` (gated and private models),
 ``HF_HOME``/``HF_HUB_CACHE`` (where configs are cached), ``HF_HUB_ETAG_TIMEOUT``/``HF_HUB_DOWNLOAD_TIMEOUT`` and
@@ -16,20 +17,25 @@ A model that cannot be fetched becomes a candidate with status ``skipped``/``fai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from nnstruct.choices import Source
 from nnstruct.errors import NnstructError
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
+from nnstruct.ingest.shard import in_shard
 from nnstruct.ingest.sources.hub_access import HubAccess
-from nnstruct.ingest.sources.hub_config import fetch_config
+from nnstruct.ingest.sources.hub_config import ConfigFetch, ConfigFetcher
 from nnstruct.ingest.sources.hub_listing import ListedModel, list_cached, list_online
 
-# Configs are small and the hub's latency dominates: fetch a task's configs a few at a time (threads, not
-# processes: the work is waiting on the network).
-FETCH_THREADS = 8
+# Configs are small and the hub's latency dominates: fetch them many at a time (threads, not processes: the work
+# is waiting on the network), over one kept-alive connection pool; results come back in listing order, at most
+# FETCH_WINDOW ahead of the run, so memory stays flat however many models a task lists.
+FETCH_THREADS = 16
+FETCH_WINDOW = 256
 
 
 def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[Candidate]:
@@ -38,30 +44,45 @@ def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[C
 
     access = HubAccess.from_environment()
     tasks = validate_tasks(options.tasks) if options.tasks else tuple(all_tasks())
-    if options.min_models > options.limit:
+    if options.limit and options.min_models > options.limit:
         log(f"--min-models {options.min_models} is above --limit {options.limit}: every task will be skipped")
     where = f"{access.endpoint} (offline: cached listings)" if access.offline else access.endpoint
-    log(f"hub: {where}; {len(tasks)} task(s), up to {options.limit} models each")
+    each = f"up to {options.limit} models each" if options.limit else "every model listed"
+    shard = f", shard {options.shard[0]}/{options.shard[1]}" if options.shard else ""
+    log(f"hub: {where}; {len(tasks)} task(s), {each}{shard}")
 
     not_cached: list[str] = []
+    fetcher = ConfigFetcher(access, FETCH_THREADS)
     pool = ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="nnstruct-config")
     try:
         for task in tasks:
-            models = _listing(task, options.limit, access, log)
-            if models is None:
+            listing = _listing(task, options.limit, access, log)
+            if listing is None:
                 not_cached.append(task)
                 continue
-            if len(models) < options.min_models:
-                log(f"{task}: skipped, the hub lists {len(models)} model(s), fewer than --min-models "
+            head = list(itertools.islice(listing, options.min_models))
+            if len(head) < options.min_models:
+                log(f"{task}: skipped, the hub lists {len(head)} model(s), fewer than --min-models "
                     f"{options.min_models}")
                 continue
-            log(f"{task}: {len(models)} model(s) listed")
-            fetched = pool.map(lambda model: fetch_config(model.id, model.sha, access), models)
-            for model, fetch in zip(models, fetched, strict=True):
+            listed = 0
+
+            def mine(models: Iterable[ListedModel]) -> Iterator[ListedModel]:
+                nonlocal listed
+                for model in models:
+                    listed += 1
+                    if in_shard(model.id, options.shard):  # another shard's configs are never fetched
+                        yield model
+
+            for model, fetch in _fetched(mine(itertools.chain(head, listing)), fetcher, pool):
                 yield Candidate(id=model.id, task=task, source=Source.HUB, config=fetch.config,
                                 metadata=dict(model.metadata), status=fetch.status, reason=fetch.reason)
+            log(f"{task}: {listed} model(s) listed")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        fetcher.close()
+    if fetcher.retries:
+        log(f"hub: {fetcher.retries} config request(s) retried after 429/5xx answers")
 
     if not_cached and len(not_cached) == len(tasks):
         raise NnstructError(
@@ -71,17 +92,31 @@ def candidates(options: IngestOptions, log: Callable[[str], None]) -> Iterator[C
         )
 
 
-def _listing(task: str, limit: int, access: HubAccess, log: Callable[[str], None]) -> list[ListedModel] | None:
-    """The task's models: listed online, or offline from the saved listing (``None`` when there is none)."""
+def _fetched(models: Iterable[ListedModel], fetcher: ConfigFetcher, pool: ThreadPoolExecutor
+             ) -> Iterator[tuple[ListedModel, ConfigFetch]]:
+    """Each model with its config, in order, FETCH_WINDOW fetches in flight."""
+    window: deque[tuple[ListedModel, Future[ConfigFetch]]] = deque()
+    for model in models:
+        window.append((model, pool.submit(fetcher.fetch, model.id, model.sha)))
+        if len(window) >= FETCH_WINDOW:
+            done, future = window.popleft()
+            yield done, future.result()
+    while window:
+        done, future = window.popleft()
+        yield done, future.result()
+
+
+def _listing(task: str, limit: int, access: HubAccess, log: Callable[[str], None]) -> Iterator[ListedModel] | None:
+    """The task's models: streamed online, or offline from the saved listing (``None`` when there is none)."""
     if not access.offline:
         return list_online(task, limit, access)
     cached = list_cached(task, access)
     if cached is None:
         log(f"{task}: skipped, HF_HUB_OFFLINE is set and no listing of it is cached")
         return None
-    if len(cached) < limit:
+    if limit and len(cached) < limit:
         log(f"{task}: the cached listing holds {len(cached)} model(s) (offline, --limit {limit})")
-    return cached[:limit]
+    return iter(cached[:limit or None])
 
 
 def _names(tasks: list[str]) -> str:

@@ -7,11 +7,12 @@ with ``HF_HUB_OFFLINE=1`` the last saved listing stands in, and the configs come
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +23,9 @@ from nnstruct.errors import NnstructError
 from nnstruct.ingest.sources.hub_access import HubAccess
 
 # huggingface_hub's HTTP client has no timeout, so a hub that accepts the listing request and never answers would
-# hang the run: the whole listing of one task gets this many seconds.
+# hang the run: each page of a listing gets this many seconds.
 LISTING_TIMEOUT = 120.0
+LISTING_QUEUE = 2_000  # models read ahead of the fetching (a few pages)
 
 # Only what a Model node keeps, plus the commit so the config fetched matches the listing.
 EXPAND = ["downloads", "likes", "pipeline_tag", "library_name", "createdAt", "lastModified", "gated", "private", "sha"]
@@ -36,61 +38,84 @@ class ListedModel:
     metadata: dict[str, Any]  # Model properties: downloads, likes, pipeline_tag, library_name, created_at, ...
 
 
-def list_online(task: str, limit: int, access: HubAccess) -> list[ListedModel]:
-    """The ``limit`` most downloaded models tagged ``task``; saves the listing for offline runs.
+def list_online(task: str, limit: int, access: HubAccess) -> Iterator[ListedModel]:
+    """The ``limit`` most downloaded models tagged ``task`` (``limit`` 0: every one the hub lists), streamed page
+    by page as the hub sends them (memory stays flat however many there are); the listing is saved for offline
+    runs once it is complete.
 
-    Raises :class:`NnstructError` naming the endpoint when the hub cannot be reached or refuses.
+    Raises :class:`NnstructError` naming the endpoint when the hub cannot be reached or refuses; each page has
+    ``LISTING_TIMEOUT`` seconds to arrive.
     """
-    import httpx2
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     api = HfApi(endpoint=access.endpoint)
-    try:
-        infos = _within(LISTING_TIMEOUT, lambda: list(api.list_models(pipeline_tag=task, sort="downloads",
-                                                                       limit=limit, expand=EXPAND)))
-    except _Overdue as exc:
-        raise NnstructError(f"the hub at {access.endpoint} did not answer the {task} listing within "
-                            f"{LISTING_TIMEOUT:g} s; check HF_ENDPOINT and the network, or set HF_HUB_OFFLINE=1 to "
-                            "reuse listings cached by an earlier run") from exc
-    except HfHubHTTPError as exc:
-        raise NnstructError(f"the hub at {access.endpoint} refused to list {task} models: {one_line(exc)}") from exc
-    except (httpx2.HTTPError, OSError) as exc:
-        raise NnstructError(
-            f"cannot reach the hub at {access.endpoint} to list {task} models ({one_line(exc) or type(exc).__name__});"
-            " check HF_ENDPOINT and the network, or set HF_HUB_OFFLINE=1 to reuse listings cached by an earlier run"
-        ) from exc
-    except (ValueError, KeyError, TypeError) as exc:
-        raise NnstructError(f"the hub at {access.endpoint} answered the {task} listing with something that is not a "
-                            f"model listing: {one_line(exc)}") from exc
-    models = [ListedModel(info.id, info.sha, _metadata(info)) for info in infos]
-    _save(task, limit, models, access)
-    return models
+    infos = api.list_models(pipeline_tag=task, sort="downloads", limit=limit or None, expand=EXPAND)
+    with _Saver(task, limit, access) as saver:
+        for info in _paced(iter(infos), task, access):
+            model = ListedModel(info.id, info.sha, _metadata(info))
+            saver.add(model)
+            yield model
+        saver.complete = True
 
 
-class _Overdue(Exception):
-    pass
+def _paced(infos: Iterator[Any], task: str, access: HubAccess) -> Iterator[Any]:
+    """``infos`` read in a daemon thread through a bounded queue, each item given up after LISTING_TIMEOUT seconds
+    (a blocked socket read cannot be interrupted: the thread is left behind and never keeps the process alive),
+    with the hub's errors turned into one line naming the endpoint."""
+    import queue
 
-
-def _within(seconds: float, call: Callable[[], list[Any]]) -> list[Any]:
-    """``call()``, given up after ``seconds``: it runs in a daemon thread, which is left behind when overdue (a
-    blocked socket read cannot be interrupted) and never keeps the process from exiting."""
-    outcome: dict[str, Any] = {}
+    items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=LISTING_QUEUE)
+    stop = threading.Event()
 
     def run() -> None:
         try:
-            outcome["value"] = call()
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
+            for info in infos:
+                while not stop.is_set():
+                    try:
+                        items.put(("item", info), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(("end", None))
+        except BaseException as exc:  # handed to the reading thread
+            items.put(("error", exc))
 
     thread = threading.Thread(target=run, name="hub-listing", daemon=True)
     thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        raise _Overdue
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+    try:
+        while True:
+            try:
+                kind, value = items.get(timeout=LISTING_TIMEOUT)
+            except queue.Empty:
+                raise NnstructError(
+                    f"the hub at {access.endpoint} did not answer the {task} listing within {LISTING_TIMEOUT:g} s; "
+                    "check HF_ENDPOINT and the network, or set HF_HUB_OFFLINE=1 to reuse listings cached by an "
+                    "earlier run") from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise _listing_error(value, task, access) from value
+            yield value
+    finally:
+        stop.set()
+
+
+def _listing_error(exc: BaseException, task: str, access: HubAccess) -> BaseException:
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+
+    if isinstance(exc, HfHubHTTPError):
+        return NnstructError(f"the hub at {access.endpoint} refused to list {task} models: {one_line(exc)}")
+    if isinstance(exc, httpx2.HTTPError | OSError):
+        return NnstructError(
+            f"cannot reach the hub at {access.endpoint} to list {task} models ({one_line(exc) or type(exc).__name__});"
+            " check HF_ENDPOINT and the network, or set HF_HUB_OFFLINE=1 to reuse listings cached by an earlier run")
+    if isinstance(exc, ValueError | KeyError | TypeError):
+        return NnstructError(f"the hub at {access.endpoint} answered the {task} listing with something that is not a "
+                             f"model listing: {one_line(exc)}")
+    return exc
 
 
 def list_cached(task: str, access: HubAccess) -> list[ListedModel] | None:
@@ -139,19 +164,52 @@ def listing_path(task: str, access: HubAccess) -> Path:
     return folder / re.sub(r"[^\w.-]+", "_", host) / f"{task}.json"
 
 
-def _save(task: str, limit: int, models: list[ListedModel], access: HubAccess) -> None:
-    path = listing_path(task, access)
-    data = {
-        "endpoint": access.endpoint,
-        "task": task,
-        "limit": limit,
-        "listed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "models": [asdict(model) for model in models],
-    }
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two runs at once each write their own
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        tmp.replace(path)  # a reader never sees half a listing
-    except OSError:
-        pass  # a read-only cache only costs the offline fallback
+class _Saver:
+    """Writes the listing to its offline copy as it streams (one model at a time, never the whole listing in
+    memory), and puts it in place only when the listing was read to its end."""
+
+    def __init__(self, task: str, limit: int, access: HubAccess) -> None:
+        self.path = listing_path(task, access)
+        self.tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        self.header = {"endpoint": access.endpoint, "task": task, "limit": limit,
+                       "listed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        self.file: Any = None
+        self.count = 0
+        self.complete = False
+
+    def __enter__(self) -> _Saver:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.file = self.tmp.open("w", encoding="utf-8")
+            self.file.write(json.dumps(self.header)[:-1] + ', "models": [\n')
+        except OSError:
+            self.file = None  # a read-only cache only costs the offline fallback
+        return self
+
+    def add(self, model: ListedModel) -> None:
+        if self.file is None:
+            return
+        try:
+            self.file.write((",\n" if self.count else "") + json.dumps(asdict(model)))
+            self.count += 1
+        except OSError:
+            self._drop()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.file is None:
+            return
+        try:
+            self.file.write("\n]}\n")
+            self.file.close()
+            if self.complete:
+                self.tmp.replace(self.path)  # a reader never sees half a listing
+            else:
+                self.tmp.unlink(missing_ok=True)
+        except OSError:
+            self._drop()
+
+    def _drop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()
+            self.tmp.unlink(missing_ok=True)
+        self.file = None

@@ -7,8 +7,18 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from nnstruct.choices import Status
 from nnstruct.ingest.candidates import Candidate
@@ -21,6 +31,14 @@ if TYPE_CHECKING:
 STATUSES = (*Status, "already")  # the summary's columns: each status, then models already in the graph
 
 
+class RateColumn(ProgressColumn):
+    """Models per second, over rich's recent window (a hub run's speed is what says how long a million takes)."""
+
+    def render(self, task: object) -> Text:
+        speed = getattr(task, "speed", None)
+        return Text(f"{speed:,.0f} models/s" if speed else "", style="dim")
+
+
 class RichProgress(RunProgress):
     """One bar for all models (with the model being built) and one per task; totals grow as sources list."""
 
@@ -28,8 +46,10 @@ class RichProgress(RunProgress):
         self.console = console
         self.bars = Progress(
             TextColumn("{task.description}", justify="left", markup=False), BarColumn(bar_width=30),
-            MofNCompleteColumn(),
+            MofNCompleteColumn(), RateColumn(),
             TextColumn("{task.fields[current]}", style="dim", markup=False), TimeElapsedColumn(),
+            # the ETA of the models listed so far: a streamed hub listing grows the total as it goes
+            TextColumn("eta", style="dim"), TimeRemainingColumn(),
             console=console, transient=True,
         )
         self.total = self.bars.add_task("all models", total=0, current="")

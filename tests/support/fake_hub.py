@@ -21,15 +21,21 @@ Usage::
     hub.requests                                  # [(method, path), ...] as served, to check what was fetched
 
 For a bench: ``hub.add_hub_like_models(1000, tiny_configs(), task="text-classification")`` registers 1,000 models
-over the ten configs of :func:`tiny_configs`. Scenarios (``scenario=``): ok, missing, gated, slow, malformed,
+over the ten configs of :func:`tiny_configs`; ``hub.add_simulated_hub(100_000, 2_000, tiny_configs())`` a hub at
+scale (100,000 models over 2,000 structural configs, Zipf-like popularity over configs and tasks). ``latency``
+delays every answer; ``throttled`` / ``unavailable`` answer that many config requests with 429 (``Retry-After``)
+or 503. Scenarios (``scenario=``): ok, missing, gated, slow, malformed,
 no-config; ``hub.token`` lets a bearer token read gated models; ``hub.listing_error`` fails every listing.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import random
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -80,9 +86,9 @@ class FakeModel:
     tags: list[str] = field(default_factory=list)
     raw_body: bytes | None = None  # config.json served exactly as given (text no dict can produce)
 
-    @property
+    @functools.cached_property
     def sha(self) -> str:
-        """The commit the repo is at: stable for a repo id and config."""
+        """The commit the repo is at: stable for a repo id and config (models are not changed once served)."""
         return hashlib.sha1(f"{self.id}\n{self.body()!r}".encode()).hexdigest()
 
     def body(self) -> bytes:
@@ -119,6 +125,12 @@ class FakeHub:
         self.requests: list[tuple[str, str]] = []
         self.listing_error: int | None = None  # answer every listing with this HTTP status (a hub-wide failure)
         self.listing_delay: float = 0.0  # seconds each listing request waits before it is answered
+        self.latency: float = 0.0  # seconds every request waits before it is answered (a hub far away)
+        self.throttled: int = 0  # answer this many of the next /resolve requests with 429 and ...
+        self.retry_after: float = 0.2  # ... this Retry-After (seconds)
+        self.unavailable: int = 0  # answer this many of the next /resolve requests with 503
+        self._lock = threading.Lock()
+        self._sorted: dict[tuple[str | None, str | None], list[FakeModel]] = {}  # listing order, per (tag, sort)
         self._server: ThreadingHTTPServer | None = None
         self._endpoint: str | None = None
         self._thread: threading.Thread | None = None
@@ -133,6 +145,7 @@ class FakeHub:
             raise ValueError(f"unknown scenario {scenario!r}; one of {', '.join(SCENARIOS)}")
         model = FakeModel(id=repo_id, config=config, **fields)
         self.models[repo_id] = model
+        self._sorted.clear()
         return model
 
     def add_hub_like_models(self, count: int, configs: dict[str, tuple[str, dict[str, Any]]],
@@ -149,6 +162,34 @@ class FakeHub:
                            likes=(count - i) // 10)
             ids.append(repo_id)
         return ids
+
+    def add_simulated_hub(self, count: int, distinct: int, configs: dict[str, tuple[str, dict[str, Any]]],
+                          seed: int = 0, zipf: float = 1.1) -> dict[str, int]:
+        """A hub at scale: ``count`` models over ``distinct`` structural configs made from ``configs`` (e.g.
+        :func:`tiny_configs`; config ``j`` of a family widens its feed-forward by ``2 j``), popularity Zipf-like
+        (exponent ``zipf``) over the configs and so over the families' tasks, downloads Zipf-like by rank.
+        Config bodies are serialized once and shared. Deterministic for a seed; returns models per task."""
+        rng = random.Random(seed)
+        families = sorted(configs)
+        variants = []
+        for j in range(distinct):
+            family = families[j % len(families)]
+            task, config = configs[family]
+            body = json.dumps(widened(family, config, j // len(families)), indent=2, sort_keys=True).encode()
+            variants.append((family, task, body))
+        weights = [1 / (rank + 1) ** zipf for rank in range(distinct)]
+        # every config has at least one model; the rest follow the popularity
+        picks = list(range(min(distinct, count))) + rng.choices(range(distinct), weights, k=max(0, count - distinct))
+        per_task: dict[str, int] = {}
+        for i, pick in enumerate(picks):
+            family, task, body = variants[pick]
+            downloads = int(10_000_000 / (i + 1) ** 0.9)
+            model = FakeModel(id=f"org{i % 97}/{family}-v{pick}-ft-{i}", config=None, pipeline_tag=task,
+                              downloads=downloads, likes=downloads // 100, raw_body=body)
+            self.models[model.id] = model
+            per_task[task] = per_task.get(task, 0) + 1
+        self._sorted.clear()
+        return per_task
 
     def config_requests(self) -> list[str]:
         """Paths of every /resolve request served (HEAD and GET)."""
@@ -208,17 +249,19 @@ class FakeHub:
 
     def listing(self, query: dict[str, list[str]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """One page of /api/models and the Link header pointing at the next page, if any."""
-        models = list(self.models.values())
-        tag = _first(query, "pipeline_tag")
-        if tag is not None:
-            models = [m for m in models if m.pipeline_tag == tag]
-        search = _first(query, "search")
+        tag, sort, search = _first(query, "pipeline_tag"), _first(query, "sort"), _first(query, "search")
+        with self._lock:
+            models = self._sorted.get((tag, sort))
+            if models is None:  # sorted once per (tag, sort): a listing of 100,000 models is read page by page
+                models = list(self.models.values())
+                if tag is not None:
+                    models = [m for m in models if m.pipeline_tag == tag]
+                if sort is not None:
+                    key = _SORT_KEYS.get(sort, sort)
+                    models.sort(key=lambda m: (getattr(m, key), m.id), reverse=True)
+                self._sorted[(tag, sort)] = models
         if search is not None:
             models = [m for m in models if search in m.id]
-        sort = _first(query, "sort")
-        if sort is not None:
-            key = _SORT_KEYS.get(sort, sort)
-            models.sort(key=lambda m: (getattr(m, key), m.id), reverse=True)
         start = int(_first(query, "cursor") or 0)
         limit = int(_first(query, "limit") or self.page_size)
         size = min(limit, self.page_size)
@@ -243,6 +286,9 @@ def _first(query: dict[str, list[str]], name: str) -> str | None:
 class _Handler(BaseHTTPRequestHandler):
     hub: FakeHub
     protocol_version = "HTTP/1.1"  # keep-alive, as huggingface_hub's pooled client expects
+    # Headers and body go out as two writes: with Nagle's algorithm on, each answer on a kept-alive connection
+    # would wait for the client's delayed ACK (40 ms), capping a client at 25 requests per second per connection.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass  # keep test output clean
@@ -255,6 +301,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, send_body: bool) -> None:
         self.hub.requests.append((self.command, self.path))
+        if self.hub.latency:
+            time.sleep(self.hub.latency)
         url = urlsplit(self.path)
         path = unquote(url.path)
         if path == "/api/models":
@@ -278,6 +326,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, json.dumps(page).encode(), {"Content-Type": "application/json", **headers}, send_body)
 
     def _resolve(self, repo_id: str, revision: str, filename: str, send_body: bool) -> None:
+        with self.hub._lock:
+            refuse = 429 if self.hub.throttled > 0 else 503 if self.hub.unavailable > 0 else None
+            if refuse == 429:
+                self.hub.throttled -= 1
+            elif refuse == 503:
+                self.hub.unavailable -= 1
+        if refuse is not None:
+            headers = {"Content-Type": "application/json", "Retry-After": f"{self.hub.retry_after:g}"} \
+                if refuse == 429 else {"Content-Type": "application/json"}
+            self._send(refuse, b'{"error": "slow down"}', headers, send_body)
+            return
         model = self.hub.models.get(repo_id)
         if model is None or model.scenario == MISSING:
             self._error(404, "RepoNotFound", "Repository not found", send_body)
@@ -326,6 +385,24 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout scenario)
+
+
+# Per tiny config family: the field that sets its feed-forward (or last stage) width, so variant j is a
+# structurally distinct config (another tree) of the same family.
+_WIDENED = {"bert": "intermediate_size", "roberta": "intermediate_size", "albert": "intermediate_size",
+            "electra": "intermediate_size", "vit": "intermediate_size", "deit": "intermediate_size",
+            "distilbert": "hidden_dim", "gpt2": "n_inner", "opt": "ffn_dim"}
+
+
+def widened(family: str, config: dict[str, Any], j: int) -> dict[str, Any]:
+    """Variant ``j`` of a :func:`tiny_configs` config: its feed-forward widened by ``2 j`` (j = 0: as it is)."""
+    if j == 0:
+        return config
+    if family == "convnext":
+        sizes = list(config.get("hidden_sizes") or [8, 16, 32, 64])
+        return {**config, "hidden_sizes": [*sizes[:-1], sizes[-1] + 2 * j]}
+    field_name = _WIDENED[family]
+    return {**config, field_name: (config.get(field_name) or 64) + 2 * j}
 
 
 def tiny_configs() -> dict[str, tuple[str, dict[str, Any]]]:
