@@ -82,3 +82,31 @@ def remote_code_folder(root: Path, name: str, body: str) -> Path:
                 super().__init__(config)
     """) + body_lines + "\n        self.post_init()\n")
     return folder
+
+
+def canonical(graph: Graph) -> dict[str, Any]:
+    """:func:`snapshot` plus every property of every Model (timestamps and timings aside), Architecture and Task:
+    two equal canonical graphs hold the same models, trees, links and facts."""
+    models = graph.read("MATCH (m:Model) RETURN m {.*} AS m ORDER BY m.id")
+    archs = graph.read("MATCH (a:Architecture) RETURN a {.*} AS a ORDER BY a.hash")
+    tasks = graph.read("MATCH (t:Task) RETURN t {.*} AS t ORDER BY t.name")
+    uses = graph.read("MATCH (a:Architecture)-[u:USES]->(l:LayerType) RETURN a.hash AS a, l.qualname AS l, "
+                      "u.modules AS n ORDER BY a, l")
+    volatile = {"ingested_at", "build_seconds"}
+    return {**snapshot(graph), "model_properties": [{k: v for k, v in row["m"].items() if k not in volatile}
+                                                    for row in models],
+            "architectures": [row["a"] for row in archs], "tasks": [row["t"] for row in tasks], "uses": uses}
+
+
+def ingest_hub_shard(shard: tuple[int, int] | None, tasks: tuple[str, ...]) -> int:
+    """A whole hub ingest in a process of its own (``multiprocessing``): the server and the hub come from the
+    environment, as for ``nnstruct ingest --source hub --limit 0 --shard I/N``; returns the models it wrote."""
+    from nnstruct.graph.connection import connect
+    from nnstruct.ingest.runner import source_candidates
+    from nnstruct.settings import Settings
+
+    options = IngestOptions(source="hub", tasks=tasks, limit=0, min_models=1, workers=0, shard=shard,
+                            write_batch=25)
+    with connect(Settings()) as graph:
+        result = run_ingest(graph, source_candidates(options), options)
+    return len(result.results)
