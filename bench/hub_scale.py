@@ -255,7 +255,8 @@ def bench_link_only(count: int, batch: int) -> None:
 
 def dedup_cli(what: str, target: str) -> float:
     seconds, peak, _, err = run_measured([NNSTRUCT, "dedup", "--strategy", "both"])
-    timing = next((line.strip() for line in err.splitlines() if line.strip().startswith("time:")), "")
+    timing = next((line.strip() for line in err.splitlines() if line.strip().startswith("time:")),
+                  err.strip().splitlines()[-1][:200] if err.strip() else "")
     say(f"  nnstruct dedup --strategy both over {what}: {seconds:.1f} s ({timing}); peak RSS {peak / GIB:.2f} GiB"
         f"{target}; load {os.getloadavg()[0]:.2f}")
     return seconds
@@ -330,8 +331,13 @@ def bench_queries() -> None:
             for name in analysis_names():
                 query = load(name)
                 params = {"view": view, "tasks": None}
-                run_query(graph, query, params)
-                rows = run_query(graph, query, params)
+                try:
+                    run_query(graph, query, params)
+                    rows = run_query(graph, query, params)
+                except Exception as exc:  # e.g. the server's transaction memory: say so, go on
+                    say(f"  view {view:<12} {name:<38} FAILED: {str(exc).splitlines()[0][:150]}")
+                    slow.append(name)
+                    continue
                 flag = "" if rows.seconds < 2 else "  OVER 2 s"
                 say(f"  view {view:<12} {name:<38} {rows.seconds:6.2f} s  {len(rows.values):>6} rows{flag}")
                 if rows.seconds >= 2:
