@@ -109,14 +109,16 @@ def test_cli_killed_ingest_rerun_completes_without_duplicate_or_partial_models(c
     with hub:
         env = {**os.environ, **hub.environment(tmp_path / "hf")}
         env.pop("NNSTRUCT_CONFIG", None)
-        run = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # a session of its own, so the kill takes its build workers too (as a machine going down would)
+        run = subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and run.poll() is None:
             stored = clean_graph.read("MATCH (m:Model) RETURN count(m) AS n")[0]["n"]
             if stored >= 100:
                 break
             time.sleep(0.2)
-        run.send_signal(signal.SIGKILL)  # no chance to clean up
+        os.killpg(run.pid, signal.SIGKILL)  # no chance to clean up
         run.wait()
         killed_at = clean_graph.read("MATCH (m:Model) RETURN count(m) AS n")[0]["n"]
 
