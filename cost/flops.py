@@ -1,0 +1,268 @@
+"""FLOPs of one forward pass, per module: PyTorch's ``FlopCounterMode`` on the meta device, or analytic counts.
+
+The forward pass runs on the meta device (shapes only, no arithmetic) under ``torch.utils.flop_counter.
+FlopCounterMode``, whose module tracker attributes every counted op to each module on the call stack, so a module's
+count includes its children's (like ``subtree_params``). Attention is counted in whichever implementation the model
+runs: transformers' default SDPA is counted by the counter's own formula for the scaled-dot-product ops (on the
+meta device SDPA decomposes to two batched matmuls, on CPU it is one ``_scaled_dot_product_*`` op: both give
+``4 * batch * heads * q_len * kv_len * head_dim``), eager attention by its ``bmm``s. Matrix products with an
+activation on both sides (``bmm``/``baddbmm`` and the SDPA ops) are the "attention" share, which grows with the
+square of the sequence length; everything else grows linearly.
+
+When the forward pass cannot run on the meta device (data-dependent control flow such as ``.item()``, inputs the
+model wants that cannot be synthesised, a missing kernel), FLOPs are counted analytically from the module shapes at
+the reference length: ``2 * in * out`` per token for every Linear (and GPT-2's Conv1D), ``2 * in * out * k / groups``
+per position for convolutions (positions = the reference tokens: a rough figure for conv nets), and
+``4 * tokens^2 * heads * head_dim`` for every outermost attention module (a class named ``*Attention*``/``*Attn*``:
+its QK^T and AV matmuls; the width from its head attributes or its query projection).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import time
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import FlopCounterMode
+
+from nnstruct.cost.inputs import ReferenceInput, candidates, reference_tokens
+
+# Attention ops wherever they run, and batched matmuls when they run inside an attention module (eager attention's
+# QK^T and AV; elsewhere, e.g. in mixture-of-experts layers, a batched matmul is a per-token product).
+_ATTENTION_OPS = ("_scaled_dot_product", "_flash_attention", "_efficient_attention", "flex_attention", "_varlen_attn")
+_BATCHED_MATMULS = ("bmm", "baddbmm")
+_ATTENTION_CLASS = re.compile(r"attention|attn", re.IGNORECASE)
+REASON_MAX = 200
+
+
+@dataclass
+class FlopCount:
+    """The FLOPs of one forward pass at the reference input."""
+
+    method: str  # "forward" | "analytic"
+    total: int
+    attention: int  # the quadratic share (see the module docstring)
+    per_module: dict[str, int]  # module path ("" = root) -> FLOPs including its children
+    reference: str  # the reference input, e.g. "batch=1 input_ids=1x512"
+    batch: int
+    tokens: int | None
+    reason: str | None = None  # why the forward pass did not run (analytic only)
+    activation_bytes: int | None = None  # peak bytes of live activations during the forward pass (meta, fp32)
+    seconds: float = 0.0
+    by_op: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def per_token(self) -> float | None:
+        return self.total / (self.batch * self.tokens) if self.tokens else None
+
+
+def counter_version() -> str:
+    """What the FLOPs were counted with (stored beside them)."""
+    return f"torch {torch.__version__} FlopCounterMode"
+
+
+class _LiveBytes(TorchDispatchMode):
+    """Peak bytes of tensors alive at once among the outputs of the ops run inside it (inference activations:
+    meta tensors are freed when their last reference goes, which ``weakref.finalize`` observes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live = 0
+        self.peak = 0
+        self._seen: set[int] = set()
+
+    def _free(self, key: int, size: int) -> None:
+        self.live -= size
+        self._seen.discard(key)
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        out = func(*args, **(kwargs or {}))
+        for tensor in out if isinstance(out, tuple | list) else (out,):
+            if isinstance(tensor, torch.Tensor) and not isinstance(tensor, nn.Parameter):
+                try:
+                    key = id(tensor.untyped_storage())
+                    size = tensor.untyped_storage().nbytes()
+                except (RuntimeError, NotImplementedError):
+                    continue
+                if key in self._seen:
+                    continue  # a view of a tensor already counted
+                self._seen.add(key)
+                self.live += size
+                self.peak = max(self.peak, self.live)
+                weakref.finalize(tensor, self._free, key, size)
+        return out
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    line = next((part.strip() for part in text.splitlines() if part.strip()), type(exc).__name__)
+    return line if len(line) <= REASON_MAX else line[: REASON_MAX - 1] + "…"
+
+
+def _module_paths(counts: dict[str, dict[Any, int]], root_class: str, paths: set[str]) -> dict[str, int]:
+    """The counter's per-module keys (``RootClass.encoder.layer.0``) as module paths (``encoder.layer.0``)."""
+    result: dict[str, int] = {}
+    prefix = root_class + "."
+    for key, ops in counts.items():
+        if key == root_class:
+            path = ""
+        elif key.startswith(prefix):
+            path = key[len(prefix):]
+        else:
+            continue  # "Global", or a module the tracker named outside the tree
+        if path in paths:
+            result[path] = sum(ops.values())
+    return result
+
+
+def _op_name(op: Any) -> str:
+    return str(op).removeprefix("aten.")
+
+
+def _attention_flops(model: nn.Module, counts: dict[str, dict[Any, int]]) -> int:
+    """The quadratic share: attention ops anywhere, plus batched matmuls inside the outermost attention modules."""
+    total = sum(v for op, v in counts.get("Global", {}).items()
+                if any(part in _op_name(op) for part in _ATTENTION_OPS))
+    attention = {path for path, module in model.named_modules()
+                 if path and _ATTENTION_CLASS.search(type(module).__name__)}
+    root = type(model).__name__
+    for path in attention:
+        parts = path.split(".")
+        if any(".".join(parts[:depth]) in attention for depth in range(1, len(parts))):
+            continue  # inside an attention module counted already
+        total += sum(v for op, v in counts.get(f"{root}.{path}", {}).items() if _op_name(op) in _BATCHED_MATMULS)
+    return total
+
+
+def count_forward(model: nn.Module, reference: ReferenceInput) -> FlopCount:
+    """Run ``model`` once on ``reference`` under FlopCounterMode; raises what the forward pass raises."""
+    started = time.perf_counter()
+    live = _LiveBytes()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter, live:
+        model(**reference.tensors)
+    counts = counter.get_flop_counts()
+    by_op = {_op_name(op): int(value) for op, value in counts.get("Global", {}).items()}
+    paths = {path for path, _ in model.named_modules()}
+    per_module = _module_paths(counts, type(model).__name__, paths)
+    total = int(counter.get_total_flops())
+    per_module[""] = total  # the root: every counted op, also those outside any submodule's forward
+    return FlopCount(
+        "forward", total, _attention_flops(model, counts), per_module,
+        reference.describe(), reference.batch, reference.tokens, activation_bytes=live.peak,
+        seconds=time.perf_counter() - started, by_op=by_op,
+    )
+
+
+def _kernel_volume(module: nn.Module) -> int:
+    kernel = getattr(module, "kernel_size", 1)
+    return math.prod(kernel) if isinstance(kernel, tuple | list) else int(kernel)
+
+
+def _own_analytic(module: nn.Module, batch: int, length: int) -> int:
+    """FLOPs of one layer's own weights at ``batch`` x ``length`` positions (see the module docstring)."""
+    positions = batch * length
+    weight = module._parameters.get("weight")
+    if isinstance(module, nn.Linear):
+        return 2 * module.in_features * module.out_features * positions
+    if isinstance(module, nn.modules.conv._ConvNd):
+        return 2 * module.in_channels * module.out_channels * _kernel_volume(module) // module.groups * positions
+    nx, nf = module.__dict__.get("nx"), module.__dict__.get("nf")  # transformers' Conv1D (GPT-2)
+    if isinstance(nx, int) and isinstance(nf, int) and weight is not None:
+        return 2 * nx * nf * positions
+    return 0
+
+
+def _int_attr(module: nn.Module, *names: str) -> int | None:
+    for name in names:
+        value = getattr(module, name, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def _attention_width(module: nn.Module) -> int | None:
+    """heads x head dim of an attention module: from its attributes, else its query projection's width."""
+    heads = _int_attr(module, "num_heads", "num_attention_heads", "n_head", "n_heads")
+    head_dim = _int_attr(module, "head_dim", "attention_head_size", "head_size", "d_kv")
+    if heads and head_dim:
+        return heads * head_dim
+    for name in ("q_proj", "query", "q", "wq", "to_q"):
+        child = module._modules.get(name)
+        if isinstance(child, nn.Linear):
+            return child.out_features
+    if heads:
+        return _int_attr(module, "all_head_size", "inner_dim", "hidden_size", "embed_dim")
+    return None
+
+
+def count_analytic(model: nn.Module, reason: str, batch: int = 1, tokens: int | None = None) -> FlopCount:
+    """Analytic FLOPs from the module shapes at the reference length (see the module docstring)."""
+    started = time.perf_counter()
+    length = reference_tokens(model.config, tokens) if hasattr(model, "config") else tokens or 512
+    named = list(model.named_modules())
+    own: dict[str, int] = {}
+    attention = 0
+    counted: set[str] = set()  # attention modules counted: their descendants are not counted again
+    for path, module in named:
+        own[path] = _own_analytic(module, batch, length)
+        if not path or not _ATTENTION_CLASS.search(type(module).__name__):
+            continue
+        parts = path.split(".")
+        if any(".".join(parts[:depth]) in counted for depth in range(1, len(parts))):
+            continue
+        width = _attention_width(module)
+        if width:
+            counted.add(path)
+            matmuls = 4 * batch * length * length * width  # QK^T and AV
+            own[path] += matmuls
+            attention += matmuls
+    per_module: dict[str, int] = defaultdict(int)
+    for path, flops in own.items():
+        if not flops:
+            continue
+        parts = path.split(".") if path else []
+        for depth in range(len(parts) + 1):
+            per_module[".".join(parts[:depth])] += flops
+    for path, _ in named:
+        per_module.setdefault(path, 0)
+    total = per_module[""]
+    return FlopCount("analytic", total, attention, dict(per_module), f"batch={batch} tokens={length}", batch, length,
+                     reason=reason, seconds=time.perf_counter() - started)
+
+
+def _dense_experts(model: nn.Module) -> None:
+    """Mixture-of-experts layers run as batched matmuls over the routed (token, expert) pairs: top-k experts per
+    token, counted exactly, with no data-dependent grouping (the default grouped kernel is invisible to the
+    counter and the eager loop needs ``nonzero``, which the meta device cannot do)."""
+    setter = getattr(model, "set_experts_implementation", None)
+    if callable(setter) and getattr(getattr(model, "config", None), "_experts_implementation", None) is not None:
+        # the model has no experts, or not this implementation: run it as it is
+        with contextlib.suppress(Exception):
+            setter("batched_mm")
+
+
+def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> FlopCount:
+    """FLOPs of ``model`` (on the meta device) at the reference input: the forward pass if any candidate input
+    runs, else the analytic count with the first candidate's error as the reason."""
+    reason = "no input could be synthesised for this model's forward pass"
+    try:
+        inputs = candidates(model, batch, tokens)
+    except Exception as exc:  # a config the input synthesis cannot read: count analytically
+        inputs, reason = [], f"input synthesis: {_short(exc)}"
+    model.eval()
+    _dense_experts(model)
+    for index, reference in enumerate(inputs):
+        try:
+            return count_forward(model, reference)
+        except Exception as exc:  # data-dependent code, a missing kernel, inputs the model did not want
+            if index == 0:
+                reason = _short(exc)
+    return count_analytic(model, reason, batch, tokens)
