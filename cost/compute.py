@@ -16,11 +16,9 @@ from torch import nn
 
 from nnstruct.cost.flops import FlopCount, count_analytic, count_flops, counter_version
 from nnstruct.cost.kv_cache import KvCache, kv_cache
-from nnstruct.cost.memory import config_dtype, parameter_count, weight_properties
-from nnstruct.cost.precision import PRECISION_BYTES
-
-# The dtype of the KV cache and state when the config names none (transformers then loads fp32).
-DEFAULT_DTYPE = "fp32"
+from nnstruct.cost.memory import parameter_count, weight_properties
+from nnstruct.cost.precision import PRECISION_BYTES, config_dtype
+from nnstruct.cost.properties import DEFAULT_DTYPE
 
 
 @dataclass

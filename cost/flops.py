@@ -5,9 +5,10 @@ FlopCounterMode``, whose module tracker attributes every counted op to each modu
 count includes its children's (like ``subtree_params``). Attention is counted in whichever implementation the model
 runs: transformers' default SDPA is counted by the counter's own formula for the scaled-dot-product ops (on the
 meta device SDPA decomposes to two batched matmuls, on CPU it is one ``_scaled_dot_product_*`` op: both give
-``4 * batch * heads * q_len * kv_len * head_dim``), eager attention by its ``bmm``s. Matrix products with an
-activation on both sides (``bmm``/``baddbmm`` and the SDPA ops) are the "attention" share, which grows with the
-square of the sequence length; everything else grows linearly.
+``4 * batch * heads * q_len * kv_len * head_dim``), eager attention by its ``bmm``s. :func:`count_flops` switches
+a model to eager attention where it has it: the same count, and faster on the meta device (decomposed SDPA is many
+more small ops). The SDPA ops anywhere, and batched matmuls inside attention modules, are the "attention" share,
+which grows with the square of the sequence length; everything else grows linearly.
 
 When the forward pass cannot run on the meta device (data-dependent control flow such as ``.item()``, inputs the
 model wants that cannot be synthesised, a missing kernel), FLOPs are counted analytically from the module shapes at
@@ -238,6 +239,14 @@ def count_analytic(model: nn.Module, reason: str, batch: int = 1, tokens: int | 
                      reason=reason, seconds=time.perf_counter() - started)
 
 
+def _eager_attention(model: nn.Module) -> None:
+    """Eager attention where the model has it (see the module docstring)."""
+    setter = getattr(model, "set_attn_implementation", None)
+    if callable(setter) and getattr(getattr(model, "config", None), "_attn_implementation", None) != "eager":
+        with contextlib.suppress(Exception):  # no eager attention: count the implementation it has
+            setter("eager")
+
+
 def _dense_experts(model: nn.Module) -> None:
     """Mixture-of-experts layers run as batched matmuls over the routed (token, expert) pairs: top-k experts per
     token, counted exactly, with no data-dependent grouping (the default grouped kernel is invisible to the
@@ -258,6 +267,7 @@ def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> 
     except Exception as exc:  # a config the input synthesis cannot read: count analytically
         inputs, reason = [], f"input synthesis: {_short(exc)}"
     model.eval()
+    _eager_attention(model)
     _dense_experts(model)
     for index, reference in enumerate(inputs):
         try:

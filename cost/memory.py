@@ -12,20 +12,7 @@ from typing import Any
 
 from torch import nn
 
-from nnstruct.cost.precision import PRECISION_BYTES, STORED_PRECISIONS, precision
-
-
-def config_dtype(config: dict[str, Any] | None) -> str | None:
-    """The model's own dtype from its raw config (top level, else its text config), or ``None``."""
-    if not isinstance(config, dict):
-        return None
-    for source in (config, config.get("text_config")):
-        if isinstance(source, dict):
-            for key in ("torch_dtype", "dtype"):
-                found = precision(source.get(key))
-                if found:
-                    return found
-    return None
+from nnstruct.cost.precision import PRECISION_BYTES, STORED_PRECISIONS
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -23,3 +23,16 @@ def precision(name: Any) -> str | None:
     if name is None:
         return None
     return _DTYPE_ALIASES.get(str(name).strip().lower())
+
+
+def config_dtype(config: dict[str, Any] | None) -> str | None:
+    """The model's own dtype from its raw config (top level, else its text config), or ``None``."""
+    if not isinstance(config, dict):
+        return None
+    for source in (config, config.get("text_config")):
+        if isinstance(source, dict):
+            for key in ("torch_dtype", "dtype"):
+                found = precision(source.get(key))
+                if found:
+                    return found
+    return None

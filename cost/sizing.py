@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from nnstruct.cost.precision import PRECISION_BYTES, precision
+from nnstruct.cost.properties import DEFAULT_DTYPE
 
-DEFAULT_DTYPE = "fp32"  # what the KV cache and state are stored at when the config names no dtype
 _TOKEN_INPUTS = re.compile(r"^batch=\d+( (input_ids|decoder_input_ids)=\d+x\d+)+$")
 
 

@@ -32,6 +32,7 @@ class StoredArchitecture:
     trainable_params: int | None
     module_count: int | None
     max_depth: int | None
+    model: dict[str, Any]  # every property of the model stored with it (its cost among them)
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,18 @@ class GraphWriter:
         arch_hash: str | None = None,
         components: list[dict[str, Any]] | None = None,
         components_version: str | None = None,
+        architecture_extra: dict[str, Any] | None = None,
     ) -> WriteResult:
         """Write one model in one transaction: its tree when ``tree``/``arch`` are new to the graph, the Model node,
         FOR_TASK (``task`` = ``{name, auto_class}``) and HAS_ARCHITECTURE (to ``arch.hash`` or ``arch_hash``);
         a new tree's ``components`` (rows of ``nnstruct.components``, detected by ``components_version``) go with
-        it (``queries/components/write.cypher``)."""
+        it (``queries/components/write.cypher``); ``architecture_extra`` adds properties to a new Architecture (its
+        cost)."""
         target = arch.hash if arch is not None else arch_hash
         model_params = {"model": model, "task": task, "arch_hash": target}
         tree_params = architecture_params(tree, arch) if tree is not None and arch is not None else None
+        if tree_params is not None and architecture_extra:
+            tree_params["architecture"] |= architecture_extra
 
         def work(tx: neo4j.ManagedTransaction, allow_create: bool) -> WriteResult:
             # write_architecture returns no row when the tree is stored already (the check costs no round trip).

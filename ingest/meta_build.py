@@ -95,6 +95,7 @@ class BuildJob:
     trust_remote_code: bool = False
     timeout: float | None = None  # seconds; the build is interrupted and recorded as failed after that
     max_modules: int = MAX_MODULES  # more modules than this: the build is stopped and recorded as failed
+    cost: bool = True  # also compute the cost (FLOPs per module, memory, KV cache) of the built model
 
 
 @dataclass
@@ -109,6 +110,8 @@ class BuildOutcome:
     extract_seconds: float | None = None  # module rows + WL hash
     components: list[dict[str, Any]] | None = None  # nnstruct.components rows; None: left to `nnstruct components`
     components_seconds: float | None = None
+    cost: dict[str, Any] | None = None  # the Model's cost properties (nnstruct.cost.properties); rows get "flops"
+    cost_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,6 @@ def run_job(job: BuildJob) -> BuildOutcome:
             tree = extract_modules(model)
             arch = tree_hash(tree)
             config = model.config.to_dict() if hasattr(model, "config") else None
-            del model
     except BuildTimeout:
         return BuildOutcome(job.id, Status.FAILED, f"the build took longer than {job.timeout:g} s (--build-timeout)",
                             plan.class_name if plan else None)
@@ -255,11 +257,15 @@ def run_job(job: BuildJob) -> BuildOutcome:
         return BuildOutcome(job.id, Status.FAILED, _short(f"{type(exc).__name__}: {exc}"), class_name)
     done = time.perf_counter()
     components = _components(tree, config)
-    return BuildOutcome(
+    outcome = BuildOutcome(
         job.id, Status.OK, None, tree.root_class, tree, arch,
         build_seconds=round(built - started, 4), extract_seconds=round(done - built, 4),
         components=components, components_seconds=round(time.perf_counter() - done, 4),
     )
+    if job.cost:
+        outcome.cost = model_cost(model, job, tree)
+        outcome.cost_seconds = round(time.perf_counter() - done - outcome.components_seconds, 4)
+    return outcome
 
 
 def _components(tree: ModuleTree, config: dict[str, Any] | None) -> list[dict[str, Any]] | None:
@@ -271,3 +277,26 @@ def _components(tree: ModuleTree, config: dict[str, Any] | None) -> list[dict[st
         return [component.row() for component in detect(tree, config)]
     except Exception:
         return None
+
+
+COST_TIMEOUT = 120.0  # seconds for the forward pass that counts FLOPs; past it, FLOPs are counted analytically
+
+
+def model_cost(model: Any, job: BuildJob, tree: ModuleTree) -> dict[str, Any] | None:
+    """The cost of the model just built (``nnstruct.cost``), with ``flops`` set on the tree's rows. Never fails the
+    build: a forward pass that raises or runs past ``COST_TIMEOUT`` is counted analytically instead."""
+    from nnstruct.cost.compute import compute_cost
+
+    try:
+        with quiet():
+            try:
+                with time_limit(COST_TIMEOUT):
+                    cost = compute_cost(model, job.config)
+            except BuildTimeout:
+                cost = compute_cost(model, job.config, forward=False)
+                cost.flops.reason = f"the forward pass took longer than {COST_TIMEOUT:g} s"
+    except Exception:  # the cost is an extra: the model is stored without it rather than not at all
+        return None
+    for row in tree.rows:
+        row["flops"] = cost.flops.per_module.get(row["path"], 0)
+    return cost.model_properties()

@@ -23,6 +23,7 @@ class IngestOptions:
     trust_remote_code: bool = False
     build_timeout: float | None = 300.0  # seconds one build may take (None: no limit)
     force: bool = False  # rebuild models already in the graph
+    cost: bool = True  # compute each new tree's cost (nnstruct.cost) in the build worker
     paths: tuple[Path, ...] = field(default_factory=tuple)  # local: folders holding config.json
     catalogue_limit: int | None = None  # transformers: model types per task (None = all; set by an explicit --limit)
 
@@ -44,5 +45,5 @@ class IngestOptions:
             source=source, tasks=tasks, limit=settings.limit, min_models=settings.min_models,
             workers=settings.workers, trust_remote_code=settings.trust_remote_code,
             build_timeout=settings.build_timeout or None, force=force, paths=tuple(paths),
-            catalogue_limit=settings.limit if limit_given else None,
+            catalogue_limit=settings.limit if limit_given else None, cost=settings.cost,
         )

@@ -14,7 +14,7 @@ from nnstruct.settings import SETTING, Settings, bool_setting
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 CONNECTION = ("neo4j_uri", "neo4j_user", "neo4j_password", "neo4j_database")
-INGEST = ("source", "tasks", "limit", "min_models", "workers", "trust_remote_code", "build_timeout")
+INGEST = ("source", "tasks", "limit", "min_models", "workers", "trust_remote_code", "build_timeout", "cost")
 DEDUP = ("dedup_strategy", "similarity_threshold", "dedup_label")
 
 
