@@ -49,15 +49,17 @@ def architecture_properties(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
     }
 
 
-def architecture_params(tree: ModuleTree, arch: TreeHash) -> dict[str, Any]:
-    """The parameter maps of ``write_architecture.cypher`` for one tree (edges as positions in ``modules``)."""
+def architecture_params(tree: ModuleTree, arch: TreeHash, module_flops: dict[str, int] | None = None) -> dict[str, Any]:
+    """The parameter maps of ``write_architecture.cypher`` for one tree (edges as positions in ``modules``);
+    ``module_flops`` (path -> FLOPs) becomes ``Module.flops``."""
     layer_types = list(tree.layer_types().values())
     type_position = {layer["qualname"]: i for i, layer in enumerate(layer_types)}
     position = {id(node): i for i, node in enumerate(tree)}
     return {
         "architecture": architecture_properties(tree, arch),
         "layer_types": layer_types,
-        "modules": [node.record() | {"arch_hash": arch.hash} for node in tree],
+        "modules": [node.record() | {"arch_hash": arch.hash, "flops": (module_flops or {}).get(node.path)}
+                    for node in tree],
         "type_of": [type_position[node.class_path] for node in tree],
         "parent_of": [-1 if node.parent is None else position[id(node.parent)] for node in tree],
         "tied": [
@@ -98,15 +100,17 @@ class GraphWriter:
         components: list[dict[str, Any]] | None = None,
         components_version: str | None = None,
         architecture_extra: dict[str, Any] | None = None,
+        module_flops: dict[str, int] | None = None,
     ) -> WriteResult:
         """Write one model in one transaction: its tree when ``tree``/``arch`` are new to the graph, the Model node,
         FOR_TASK (``task`` = ``{name, auto_class}``) and HAS_ARCHITECTURE (to ``arch.hash`` or ``arch_hash``);
         a new tree's ``components`` (rows of ``nnstruct.components``, detected by ``components_version``) go with
-        it (``queries/components/write.cypher``); ``architecture_extra`` adds properties to a new Architecture (its
-        cost)."""
+        it (``queries/components/write.cypher``); ``architecture_extra`` adds properties to a new Architecture and
+        ``module_flops`` to its Modules (the cost)."""
         target = arch.hash if arch is not None else arch_hash
         model_params = {"model": model, "task": task, "arch_hash": target}
-        tree_params = architecture_params(tree, arch) if tree is not None and arch is not None else None
+        tree_params = (architecture_params(tree, arch, module_flops)
+                       if tree is not None and arch is not None else None)
         if tree_params is not None and architecture_extra:
             tree_params["architecture"] |= architecture_extra
 

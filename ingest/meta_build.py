@@ -110,7 +110,8 @@ class BuildOutcome:
     extract_seconds: float | None = None  # module rows + WL hash
     components: list[dict[str, Any]] | None = None  # nnstruct.components rows; None: left to `nnstruct components`
     components_seconds: float | None = None
-    cost: dict[str, Any] | None = None  # the Model's cost properties (nnstruct.cost.properties); rows get "flops"
+    cost: dict[str, Any] | None = None  # the Model's cost properties (nnstruct.cost.properties)
+    module_flops: dict[str, int] | None = None  # module path -> FLOPs (children included): Module.flops
     cost_seconds: float | None = None
 
 
@@ -263,7 +264,7 @@ def run_job(job: BuildJob) -> BuildOutcome:
         components=components, components_seconds=round(time.perf_counter() - done, 4),
     )
     if job.cost:
-        outcome.cost = model_cost(model, job, tree)
+        outcome.cost, outcome.module_flops = model_cost(model, job)
         outcome.cost_seconds = round(time.perf_counter() - done - outcome.components_seconds, 4)
     return outcome
 
@@ -282,9 +283,10 @@ def _components(tree: ModuleTree, config: dict[str, Any] | None) -> list[dict[st
 COST_TIMEOUT = 120.0  # seconds for the forward pass that counts FLOPs; past it, FLOPs are counted analytically
 
 
-def model_cost(model: Any, job: BuildJob, tree: ModuleTree) -> dict[str, Any] | None:
-    """The cost of the model just built (``nnstruct.cost``), with ``flops`` set on the tree's rows. Never fails the
-    build: a forward pass that raises or runs past ``COST_TIMEOUT`` is counted analytically instead."""
+def model_cost(model: Any, job: BuildJob) -> tuple[dict[str, Any] | None, dict[str, int] | None]:
+    """The cost of the model just built (``nnstruct.cost``): the Model's cost properties and the FLOPs per module
+    path. Never fails the build: a forward pass that raises or runs past ``COST_TIMEOUT`` is counted analytically
+    instead, and any other error leaves the model without a cost."""
     from nnstruct.cost.compute import compute_cost
 
     try:
@@ -296,7 +298,5 @@ def model_cost(model: Any, job: BuildJob, tree: ModuleTree) -> dict[str, Any] | 
                 cost = compute_cost(model, job.config, forward=False)
                 cost.flops.reason = f"the forward pass took longer than {COST_TIMEOUT:g} s"
     except Exception:  # the cost is an extra: the model is stored without it rather than not at all
-        return None
-    for row in tree.rows:
-        row["flops"] = cost.flops.per_module.get(row["path"], 0)
-    return cost.model_properties()
+        return None, None
+    return cost.model_properties(), cost.flops.per_module

@@ -271,7 +271,8 @@ class _Run:
                 tree_cost = {key: outcome.cost.get(key) for key in TREE_COST_PROPERTIES} if outcome.cost else {}
                 write = self.writer.write_model(model, task, outcome.tree, outcome.arch,
                                                 components=outcome.components, components_version=DETECTOR_VERSION,
-                                                architecture_extra=tree_cost)
+                                                architecture_extra=tree_cost,
+                                                module_flops=outcome.module_flops)
                 self.result.architectures_created += int(write.created_architecture)
                 modules = write.modules
             else:
