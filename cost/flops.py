@@ -74,11 +74,12 @@ class _LiveBytes(TorchDispatchMode):
     """Peak bytes of tensors alive at once among the outputs of the ops run inside it (inference activations:
     meta tensors are freed when their last reference goes, which ``weakref.finalize`` observes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.live = 0
         self.peak = 0
-        self._seen: set[int] = set()
+        # storages of weights and buffers: views of them (a transposed weight) are not activations
+        self._seen: set[int] = {t.untyped_storage()._cdata for t in (*model.parameters(), *model.buffers())}
 
     def _free(self, key: int, size: int) -> None:
         self.live -= size
@@ -87,9 +88,9 @@ class _LiveBytes(TorchDispatchMode):
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         out = func(*args, **(kwargs or {}))
         for tensor in out if isinstance(out, tuple | list) else (out,):
-            if isinstance(tensor, torch.Tensor) and not isinstance(tensor, nn.Parameter):
+            if isinstance(tensor, torch.Tensor):
                 try:
-                    key = id(tensor.untyped_storage())
+                    key = tensor.untyped_storage()._cdata  # the StorageImpl: views share it
                     size = tensor.untyped_storage().nbytes()
                 except (RuntimeError, NotImplementedError):
                     continue
@@ -124,6 +125,21 @@ def _module_paths(counts: dict[str, dict[Any, int]], root_class: str, paths: set
     return result
 
 
+def _containers(per_module: dict[str, int], paths: list[str]) -> dict[str, int]:
+    """Modules never called themselves (``ModuleList``, ``ModuleDict``) get the sum of their children's FLOPs, so
+    every level of the tree adds up; deepest first, so nested containers add up too."""
+    children: dict[str, list[str]] = {}
+    for path in paths:
+        if path:
+            children.setdefault(path.rpartition(".")[0], []).append(path)
+    for path in sorted(paths, key=lambda p: p.count(".") if p else -1, reverse=True):
+        if path not in per_module and path in children:
+            found = [per_module[child] for child in children[path] if child in per_module]
+            if found:
+                per_module[path] = sum(found)
+    return per_module
+
+
 def _op_name(op: Any) -> str:
     return str(op).removeprefix("aten.")
 
@@ -146,13 +162,13 @@ def _attention_flops(model: nn.Module, counts: dict[str, dict[Any, int]]) -> int
 def count_forward(model: nn.Module, reference: ReferenceInput) -> FlopCount:
     """Run ``model`` once on ``reference`` under FlopCounterMode; raises what the forward pass raises."""
     started = time.perf_counter()
-    live = _LiveBytes()
+    live = _LiveBytes(model)
     with torch.no_grad(), FlopCounterMode(display=False) as counter, live:
         model(**reference.tensors)
     counts = counter.get_flop_counts()
     by_op = {_op_name(op): int(value) for op, value in counts.get("Global", {}).items()}
-    paths = {path for path, _ in model.named_modules()}
-    per_module = _module_paths(counts, type(model).__name__, paths)
+    paths = [path for path, _ in model.named_modules()]
+    per_module = _containers(_module_paths(counts, type(model).__name__, set(paths)), paths)
     total = int(counter.get_total_flops())
     per_module[""] = total  # the root: every counted op, also those outside any submodule's forward
     return FlopCount(
