@@ -21,7 +21,8 @@ from .server_fixtures import error_line
 
 GPT2 = {"n_layer": 2, "n_embd": 128, "n_head": 4, "vocab_size": 1000, "n_positions": 256}
 MISTRAL = {"num_hidden_layers": 2, "hidden_size": 128, "intermediate_size": 256, "num_attention_heads": 4,
-           "num_key_value_heads": 2, "head_dim": 32, "vocab_size": 1000, "sliding_window": 64, "max_position_embeddings": 1024}
+           "num_key_value_heads": 2, "head_dim": 32, "vocab_size": 1000, "sliding_window": 64,
+           "max_position_embeddings": 1024}
 
 
 @pytest.fixture(scope="module")
