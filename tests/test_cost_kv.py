@@ -136,3 +136,25 @@ def test_dtype_from_config(name: str) -> None:
     props = _cost(transformers.GPT2Config(n_layer=1), {"torch_dtype": name}).model_properties()
     expected = {"bfloat16": 2, "float16": 2, "float32": 4}[name]
     assert props["kv_cache_bytes_per_token"] == 2 * 768 * expected
+
+
+def test_with_dtype_rescales_only_the_dtype_dependent_figures() -> None:
+    from nnstruct.cost.properties import with_dtype
+
+    props = _cost(transformers.GPT2Config(n_layer=1)).model_properties()  # no dtype: fp32
+    bf16 = with_dtype(props, "bf16")
+    assert bf16["torch_dtype"] == "bf16" and bf16["weight_bytes"] == props["weight_bytes_bf16"]
+    assert bf16["kv_cache_bytes_per_token"] * 2 == props["kv_cache_bytes_per_token"]
+    assert bf16["flops_forward"] == props["flops_forward"] and bf16["weight_bytes_fp32"] == props["weight_bytes_fp32"]
+    assert with_dtype(bf16, None) == {**props, "torch_dtype": None}
+
+
+def test_images_are_not_rescaled_by_length() -> None:
+    with torch.device("meta"):
+        model = transformers.AutoModelForImageClassification.from_config(transformers.ViTConfig(num_hidden_layers=1))
+    props = {"id": "vit", **compute_cost(model).model_properties()}
+    assert props["reference_input"] == "batch=1 pixel_values=1x3x224x224"
+    assert props["reference_tokens"] == 196  # 14 x 14 patches
+    sized = size(props, seq_len=4096, batch=8)
+    assert not sized.scaled and sized.flops_forward == props["flops_forward"]
+    assert any("reference input" in note for note in sized.notes)
