@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
+from nnstruct import api
 from nnstruct.cli import output
 from nnstruct.cli.options import connection_options, settings_from
-from nnstruct.errors import NnstructError
 
 
 @click.command("cost")
@@ -40,19 +40,7 @@ def cost(ctx: click.Context, model_id: str, seq_len: int | None, batch: int, dty
       nnstruct cost transformers/llama/text-generation --seq-len 8192 --batch 4 --dtype bf16
       nnstruct cost transformers/mistral/text-generation --seq-len 32768 --format json
     """
-    from nnstruct.cost.precision import PRECISION_BYTES, precision
-    from nnstruct.cost.sizing import size
-    from nnstruct.graph.connection import connect
-    from nnstruct.graph.model_trees import read_model
-
-    if dtype is not None and precision(dtype) is None:
-        raise NnstructError(f"unknown --dtype {dtype!r}; use one of {', '.join(PRECISION_BYTES)}")
-    with connect(settings_from(ctx, **flags)) as graph:
-        model, _ = read_model(graph, model_id)
-    if model.get("flops_forward") is None:
-        raise NnstructError(f"model {model_id!r} has no stored cost (ingested with --no-cost or before the cost "
-                            "existed): `nnstruct ingest --force` with its source computes it")
-    sizing = size(model, seq_len, batch, dtype)
+    sizing = api.model_cost(model_id, seq_len, batch, dtype, settings_from(ctx, **flags))
     if fmt == "json":
         click.echo(json.dumps(sizing.to_json(), indent=2))
         return

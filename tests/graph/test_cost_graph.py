@@ -15,9 +15,8 @@ from nnstruct.graph.connection import Graph
 from nnstruct.graph.schema import init_schema, reset
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.sources.catalogue import default_config
-
-from .ingest_fixtures import catalogue_candidate, ingest
-from .server_fixtures import error_line
+from tests.ingest_fixtures import catalogue_candidate, ingest
+from tests.server_fixtures import error_line
 
 GPT2 = {"n_layer": 2, "n_embd": 128, "n_head": 4, "vocab_size": 1000, "n_positions": 256}
 MISTRAL = {"num_hidden_layers": 2, "hidden_size": 128, "intermediate_size": 256, "num_attention_heads": 4,
