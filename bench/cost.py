@@ -13,7 +13,7 @@ The machine may be shared: the load average is printed with the figures.
 
     python bench/cost.py
     python bench/cost.py --skip ingest --out /tmp/cost.jsonl
-    python bench/cost.py --skip trees --ingest-tasks feature-extraction,text-generation
+    python bench/cost.py --skip trees --ingest-tasks feature-extraction,text-generation --ingest-limit 100
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def bench_trees(workers: int, tasks: tuple[str, ...], out: Path | None) -> list[
     return rows
 
 
-def bench_ingest(graph, workers: int, tasks: tuple[str, ...]) -> list[tuple[str, str]]:
+def bench_ingest(graph, workers: int, tasks: tuple[str, ...], limit: int | None) -> list[tuple[str, str]]:
     from nnstruct.ingest.options import IngestOptions
     from nnstruct.ingest.runner import run_ingest, source_candidates
 
@@ -121,11 +121,13 @@ def bench_ingest(graph, workers: int, tasks: tuple[str, ...]) -> list[tuple[str,
     rows = []
     for cost in (False, True):
         clean(graph)
-        options = IngestOptions(source="transformers", tasks=tasks, workers=workers, cost=cost)
+        options = IngestOptions(source="transformers", tasks=tasks, workers=workers, cost=cost,
+                                catalogue_limit=limit)
         began = time.perf_counter()
         result = run_ingest(graph, source_candidates(options), options)
         seconds[cost] = time.perf_counter() - began
-        rows.append((f"ingest {', '.join(tasks)}, {workers} workers, {'with' if cost else 'without'} cost",
+        what = f"{', '.join(tasks)}{f' (first {limit} model types)' if limit else ''}"
+        rows.append((f"ingest {what}, {workers} workers, {'with' if cost else 'without'} cost",
                      f"{seconds[cost]:.1f} s: {result.builds} builds, {result.ok} ok, "
                      f"{result.architectures_created} trees, writing {result.write_seconds:.1f} s"))
     rows.append(("what the cost adds to the ingest", f"{(seconds[True] / seconds[False] - 1) * 100:+.0f}% "
@@ -138,6 +140,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--tasks", default="", help="catalogue tasks for the trees part (default: every task)")
     parser.add_argument("--ingest-tasks", default="feature-extraction", help="catalogue tasks for the ingest part")
+    parser.add_argument("--ingest-limit", type=int, default=None,
+                        help="ingest part: model types per task (alphabetical; default: all)")
     parser.add_argument("--out", type=Path, default=None, help="trees part: one JSON line per build")
     parser.add_argument("--skip", default="", help="comma-separated: trees,ingest")
     parser.add_argument("--configured-server", action="store_true",
@@ -159,7 +163,7 @@ def main() -> None:
             from nnstruct.settings import Settings
 
             with connect(Settings()) as graph:
-                rows += bench_ingest(graph, args.workers, split(args.ingest_tasks))
+                rows += bench_ingest(graph, args.workers, split(args.ingest_tasks), args.ingest_limit)
     import torch
     import transformers
 
