@@ -197,7 +197,7 @@ class _Run:
         self.building[candidate.id] = (candidate, base)
         self.progress.started(candidate)
         pool.submit(BuildJob(candidate.id, candidate.task, candidate.config, self.options.trust_remote_code,
-                             self.options.build_timeout, self.options.cost))
+                             self.options.build_timeout, cost=self.options.cost))
         self.result.builds += 1
 
     def _stored(self, key: str) -> _Known | None:
