@@ -43,8 +43,8 @@ def _reason_kind(reason: str | None) -> str:
     return text[:110]
 
 
-def bench_trees(workers: int, tasks: tuple[str, ...], out: Path | None) -> list[tuple[str, str]]:
-    from nnstruct.ingest.build_pool import BuildPool
+def _distinct_jobs(tasks: tuple[str, ...]) -> dict:
+    """config hash -> BuildJob: the catalogue's (model type, task) pairs, one per structural config as ingest builds."""
     from nnstruct.ingest.meta_build import BuildJob, plan_build
     from nnstruct.ingest.options import IngestOptions
     from nnstruct.ingest.sources.catalogue import candidates
@@ -63,6 +63,13 @@ def bench_trees(workers: int, tasks: tuple[str, ...], out: Path | None) -> list[
         if plan.problem or plan.needs_remote_code or key in jobs:
             continue
         jobs[key] = BuildJob(candidate.id, candidate.task, candidate.config, timeout=300.0)
+    return jobs
+
+
+def bench_trees(workers: int, tasks: tuple[str, ...], out: Path | None) -> list[tuple[str, str]]:
+    from nnstruct.ingest.build_pool import BuildPool
+
+    jobs = _distinct_jobs(tasks)
     began = time.perf_counter()
     outcomes = []
     sink = open(out, "w") if out else None  # noqa: SIM115 (closed below)
@@ -113,6 +120,59 @@ def bench_trees(workers: int, tasks: tuple[str, ...], out: Path | None) -> list[
     return rows
 
 
+def bench_repeats(sample: int, tasks: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Stacks run once against every layer run: on every k-th distinct config (``sample`` of them), the FLOPs of the
+    short forward pass (nnstruct.cost.repeats) and of the full one, per module."""
+    from nnstruct.cost.flops import _dense_experts, _eager_attention, count_forward
+    from nnstruct.cost.inputs import candidates
+    from nnstruct.cost.repeats import find_repeats
+    from nnstruct.ingest.meta_build import BuildTimeout, build_on_meta, plan_build, time_limit
+    from nnstruct.ingest.quiet import quiet
+
+    jobs = list(_distinct_jobs(tasks).values())
+    step = max(1, len(jobs) // sample) if sample else 1
+    with_stacks = equal = ran = 0
+    short_times, full_times, different = [], [], []
+    for job in jobs[::step][:sample]:
+        try:
+            with quiet(), time_limit(120.0):
+                model = build_on_meta(job, plan_build(job.config, job.task))
+                model.eval()
+                _eager_attention(model)
+                _dense_experts(model)
+                repeats = find_repeats(model)
+                if not repeats:
+                    continue
+                with_stacks += 1
+                for reference in candidates(model):
+                    try:
+                        began = time.perf_counter()
+                        short = count_forward(model, reference, repeats)
+                        middle = time.perf_counter()
+                        full = count_forward(model, reference, [])
+                    except Exception:
+                        continue
+                    short_times.append(middle - began)
+                    full_times.append(time.perf_counter() - middle)
+                    ran += 1
+                    if (short.total, short.attention, short.per_module) == (full.total, full.attention,
+                                                                            full.per_module):
+                        equal += 1
+                    else:
+                        change = (short.total / full.total - 1) * 100 if full.total else 0
+                        different.append(f"{job.id} (total {change:+.2f}%)")
+                    break
+        except (Exception, BuildTimeout):
+            continue
+    rows = [("stacks run once: sampled distinct configs", f"{len(jobs[::step][:sample])} (every {step}th); "
+             f"{with_stacks} with stacks; {ran} ran both ways"),
+            ("  short == full (total, attention, every module)", f"{equal} of {ran}"),
+            ("  forward time, short / full", f"median {statistics.median(short_times or [0]) * 1000:.0f} ms / "
+             f"{statistics.median(full_times or [0]) * 1000:.0f} ms")]
+    rows += [("  differs", item) for item in different[:12]]
+    return rows
+
+
 def bench_ingest(graph, workers: int, tasks: tuple[str, ...], limit: int | None) -> list[tuple[str, str]]:
     from nnstruct.ingest.options import IngestOptions
     from nnstruct.ingest.runner import run_ingest, source_candidates
@@ -144,6 +204,8 @@ def main() -> None:
                         help="ingest part: model types per task (alphabetical; default: all)")
     parser.add_argument("--out", type=Path, default=None, help="trees part: one JSON line per build")
     parser.add_argument("--skip", default="", help="comma-separated: trees,ingest")
+    parser.add_argument("--check-repeats", type=int, default=0, metavar="N",
+                        help="also compare the short and the full forward pass on N sampled distinct configs")
     parser.add_argument("--configured-server", action="store_true",
                         help="use (and wipe!) the server NNSTRUCT_*/NEO4J_* configure instead of a scratch one")
     args = parser.parse_args()
@@ -157,6 +219,8 @@ def main() -> None:
     split = lambda text: tuple(part.strip() for part in text.split(",") if part.strip())  # noqa: E731
     if "trees" not in skip:
         rows += bench_trees(args.workers, split(args.tasks), args.out)
+    if args.check_repeats:
+        rows += bench_repeats(args.check_repeats, split(args.tasks))
     if "ingest" not in skip:
         with nullcontext() if args.configured_server else scratch_server():
             from nnstruct.graph.connection import connect

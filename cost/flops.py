@@ -35,6 +35,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from nnstruct.cost.inputs import ReferenceInput, candidates, reference_tokens
+from nnstruct.cost.repeats import Repeat, ancestors, find_repeats, short_stacks
 
 # Attention ops wherever they run, and batched matmuls when they run inside an attention module (eager attention's
 # QK^T and AV; elsewhere, e.g. in mixture-of-experts layers, a batched matmul is a per-token product).
@@ -144,14 +145,25 @@ def _op_name(op: Any) -> str:
     return str(op).removeprefix("aten.")
 
 
-def _attention_flops(model: nn.Module, counts: dict[str, dict[Any, int]]) -> int:
-    """The quadratic share: attention ops anywhere, plus batched matmuls inside the outermost attention modules."""
-    total = sum(v for op, v in counts.get("Global", {}).items()
-                if any(part in _op_name(op) for part in _ATTENTION_OPS))
+def _is_attention(path: str, attention: set[str]) -> bool:
+    """``path`` is an attention module or inside one."""
+    parts = path.split(".") if path else []
+    return any(".".join(parts[:depth]) in attention for depth in range(1, len(parts) + 1))
+
+
+def _attention_under(model: nn.Module, counts: dict[str, dict[Any, int]], prefix: str | None = None) -> int:
+    """The quadratic share of the ops counted under ``prefix`` (None: the whole pass): attention ops anywhere, plus
+    batched matmuls inside the outermost attention modules."""
+    root = type(model).__name__
+    key = "Global" if prefix is None else (f"{root}.{prefix}" if prefix else root)
+    total = sum(v for op, v in counts.get(key, {}).items() if any(part in _op_name(op) for part in _ATTENTION_OPS))
     attention = {path for path, module in model.named_modules()
                  if path and _ATTENTION_CLASS.search(type(module).__name__)}
-    root = type(model).__name__
+    if prefix and _is_attention(prefix, attention):  # the whole subtree is inside one attention module
+        return total + sum(v for op, v in counts.get(key, {}).items() if _op_name(op) in _BATCHED_MATMULS)
     for path in attention:
+        if prefix and not path.startswith(prefix + "."):
+            continue
         parts = path.split(".")
         if any(".".join(parts[:depth]) in attention for depth in range(1, len(parts))):
             continue  # inside an attention module counted already
@@ -159,23 +171,55 @@ def _attention_flops(model: nn.Module, counts: dict[str, dict[Any, int]]) -> int
     return total
 
 
-def count_forward(model: nn.Module, reference: ReferenceInput) -> FlopCount:
-    """Run ``model`` once on ``reference`` under FlopCounterMode; raises what the forward pass raises."""
+def count_forward(model: nn.Module, reference: ReferenceInput, repeats: list[Repeat] | None = None) -> FlopCount:
+    """Run ``model`` once on ``reference`` under FlopCounterMode; raises what the forward pass raises. With
+    ``repeats`` (:mod:`nnstruct.cost.repeats`), each stack runs one layer per group of alike layers and the others
+    get its counts; :class:`RepeatNotRun` when one of those layers never ran."""
     started = time.perf_counter()
-    live = _LiveBytes(model)
-    with torch.no_grad(), FlopCounterMode(display=False) as counter, live:
-        model(**reference.tensors)
-    counts = counter.get_flop_counts()
-    by_op = {_op_name(op): int(value) for op, value in counts.get("Global", {}).items()}
     paths = [path for path, _ in model.named_modules()]
-    per_module = _containers(_module_paths(counts, type(model).__name__, set(paths)), paths)
+    repeats = repeats or []
+    root = type(model).__name__
+    with short_stacks(model, repeats):
+        live = _LiveBytes(model)
+        with torch.no_grad(), FlopCounterMode(display=False) as counter, live:
+            model(**reference.tensors, **reference.options)
+        counts = counter.get_flop_counts()
+        attention = _attention_under(model, counts)
+        layer_attention = {(repeat.path, index): _attention_under(model, counts, repeat.layer(index))
+                           for repeat in repeats for index in range(len(repeat.groups))}
+        short_paths = {path for path, _ in model.named_modules()}
+    by_op = {_op_name(op): int(value) for op, value in counts.get("Global", {}).items()}
+    per_module = _module_paths(counts, root, short_paths)
     total = int(counter.get_total_flops())
+    for repeat in repeats:
+        below = {key: per_module.pop(key) for key in [key for key in per_module if repeat.split(key)]}
+        for index, group in enumerate(repeat.groups):
+            if f"{root}.{repeat.layer(index)}" not in counts and total:
+                raise RepeatNotRun(repeat.layer(index))
+            copies = len(group) - 1
+            extra = copies * below.get(repeat.layer(index), 0)
+            for ancestor in ancestors(repeat.path) + [repeat.path]:
+                if ancestor in per_module:
+                    per_module[ancestor] += extra
+            total += extra
+            attention += copies * layer_attention[(repeat.path, index)]
+            for op, value in counts.get(f"{root}.{repeat.layer(index)}", {}).items():
+                by_op[_op_name(op)] = by_op.get(_op_name(op), 0) + copies * int(value)
+        for key, value in below.items():
+            index, rest = repeat.split(key)
+            for original in repeat.groups[index]:
+                per_module[repeat.layer(original) + rest] = value
+    per_module = _containers(per_module, paths)
     per_module[""] = total  # the root: every counted op, also those outside any submodule's forward
     return FlopCount(
-        "forward", total, _attention_flops(model, counts), per_module,
+        "forward", total, attention, per_module,
         reference.describe(), reference.batch, reference.tokens, activation_bytes=live.peak,
         seconds=time.perf_counter() - started, by_op=by_op,
     )
+
+
+class RepeatNotRun(Exception):
+    """A stack's first layer never ran in the short forward pass: its counts cannot stand for the others."""
 
 
 def _kernel_volume(module: nn.Module) -> int:
@@ -285,10 +329,20 @@ def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> 
     model.eval()
     _eager_attention(model)
     _dense_experts(model)
+    try:
+        repeats = find_repeats(model)
+    except Exception:  # a module the signature cannot read: run every layer
+        repeats = []
     for index, reference in enumerate(inputs):
-        try:
-            return count_forward(model, reference)
-        except Exception as exc:  # data-dependent code, a missing kernel, inputs the model did not want
-            if index == 0:
-                reason = _short(exc)
+        for attempt in _attempts(repeats):
+            try:
+                return count_forward(model, reference, attempt)
+            except Exception as exc:  # data-dependent code, a missing kernel, inputs the model did not want
+                if index == 0 and not attempt:
+                    reason = _short(exc)
     return count_analytic(model, reason, batch, tokens)
+
+
+def _attempts(repeats: list[Repeat]) -> list[list[Repeat]]:
+    """The short forward pass first when the model has stacks, then the full one."""
+    return [repeats, []] if repeats else [[]]

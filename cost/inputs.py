@@ -32,6 +32,7 @@ class ReferenceInput:
     batch: int
     tokens: int | None  # positions the model processes (text tokens, image patches), None when not known
     description: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # non-tensor arguments of the forward pass
 
     def describe(self) -> str:
         """``batch=1 input_ids=1x512`` style: the stored ``reference_input``."""

@@ -48,7 +48,7 @@ def _build(name: str, device: str) -> nn.Module:
 
 def _on_cpu(reference: ReferenceInput) -> ReferenceInput:
     tensors = {key: torch.zeros(tensor.shape, dtype=tensor.dtype) for key, tensor in reference.tensors.items()}
-    return ReferenceInput(tensors, reference.batch, reference.tokens)
+    return ReferenceInput(tensors, reference.batch, reference.tokens, options=reference.options)
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
