@@ -34,6 +34,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
+from nnstruct.cost.answers import answer_for, is_value_read
 from nnstruct.cost.inputs import ReferenceInput, candidates, reference_tokens
 from nnstruct.cost.repeats import Repeat, ancestors, find_repeats, short_stacks
 
@@ -73,7 +74,9 @@ def counter_version() -> str:
 
 class _LiveBytes(TorchDispatchMode):
     """Peak bytes of tensors alive at once among the outputs of the ops run inside it (inference activations:
-    meta tensors are freed when their last reference goes, which ``weakref.finalize`` observes)."""
+    meta tensors are freed when their last reference goes, which ``weakref.finalize`` observes). It also answers
+    ``all``/``any`` checks on meta tensors for the reference input (:mod:`nnstruct.cost.answers`): one mode, since
+    every mode costs Python per op."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
@@ -81,13 +84,24 @@ class _LiveBytes(TorchDispatchMode):
         self.peak = 0
         # storages of weights and buffers: views of them (a transposed weight) are not activations
         self._seen: set[int] = {t.untyped_storage()._cdata for t in (*model.parameters(), *model.buffers())}
+        self._answers: dict[int, bool] = {}  # storage of an all/any result -> its answer
+        self.answered = 0
 
     def _free(self, key: int, size: int) -> None:
         self.live -= size
         self._seen.discard(key)
+        self._answers.pop(key, None)
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        if is_value_read(func, args):
+            key = args[0].untyped_storage()._cdata
+            if key in self._answers:
+                self.answered += 1
+                return self._answers[key]
         out = func(*args, **(kwargs or {}))
+        answer = answer_for(func)
+        if answer is not None and isinstance(out, torch.Tensor) and out.device.type == "meta" and out.numel() == 1:
+            self._answers[out.untyped_storage()._cdata] = answer
         for tensor in out if isinstance(out, tuple | list) else (out,):
             if isinstance(tensor, torch.Tensor):
                 try:
