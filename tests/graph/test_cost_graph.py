@@ -151,3 +151,18 @@ def test_diff_shows_cost_deltas(population: dict[str, str]) -> None:
     text = _cli("diff", population["fp32"], population["bf16"])
     assert "Cost, A -> B at batch=1 input_ids=1x256:" in text.stdout
     assert "kv_cache_bytes_per_token: 2.05 kB -> 1.02 kB (-1.02 kB, x0.5)" in text.stdout
+
+
+def test_flops_by_component_and_by_part(graph: Graph, population: dict[str, str]) -> None:
+    from nnstruct.api import run_query
+
+    by_component = run_query("analysis/cost_flops_by_component", graph=graph, view="none", tasks=["text-generation"])
+    shares = dict(zip(by_component["component"], by_component["share"], strict=True))
+    # GPT-2 (MHA, plain FFN) and Mistral (GQA, SwiGLU): attention and feed-forward hold most of the compute
+    assert {"attention MHA", "attention GQA"} <= set(shares)
+    assert any(name.startswith("FFN ") for name in shares)
+    assert all(0 < share < 1 for share in shares.values())
+    assert 0.5 < sum(shares.values()) <= 1.0
+    by_part = run_query("analysis/cost_flops_by_part", graph=graph, view="none", tasks=["text-generation"])
+    assert by_part["share"].sum() == pytest.approx(1.0)
+    assert by_part.iloc[0]["part"] == "layers" or by_part.iloc[0]["part"] == "h"
