@@ -64,7 +64,7 @@ AUTO_LOG_ORDERS = 2.0
 
 def _use_log(spec: RenderSpec, values: Any, axis: str = "y") -> bool:
     if spec.log in ("true", "both") or spec.log == axis:
-        return True
+        return bool(np.any(np.asarray(values, dtype=float) > 0))  # no positive value: nothing to put on a log axis
     if spec.log == "auto":
         return shaping.spans_orders(values, AUTO_LOG_ORDERS)
     return False

@@ -10,6 +10,10 @@ a model to eager attention where it has it: the same count, and faster on the me
 more small ops). The SDPA ops anywhere, and batched matmuls inside attention modules, are the "attention" share,
 which grows with the square of the sequence length; everything else grows linearly.
 
+Two things make the pass cheap and let it run where the meta device alone would stop: stacks of alike layers run
+one layer per group and the others get its counts (:mod:`nnstruct.cost.repeats`), and ``all``/``any`` checks on
+meta tensors are answered for the reference input (:mod:`nnstruct.cost.answers`).
+
 When the forward pass cannot run on the meta device (data-dependent control flow such as ``.item()``, inputs the
 model wants that cannot be synthesised, a missing kernel), FLOPs are counted analytically from the module shapes at
 the reference length: ``2 * in * out`` per token for every Linear (and GPT-2's Conv1D), ``2 * in * out * k / groups``

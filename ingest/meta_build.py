@@ -1,6 +1,7 @@
 """Build a model from its config on PyTorch's meta device, then read its module tree and architecture hash.
 
-No weights are allocated (every tensor lives on ``torch.device("meta")``) and no forward pass runs. The class comes
+No weights are allocated (every tensor lives on ``torch.device("meta")``); the only forward pass, which counts a new
+tree's FLOPs (``nnstruct.cost``), runs on the meta device too. The class comes
 from the task's Auto class, so task heads are included. :func:`run_job` is what a worker process runs: it never
 raises, it reports ``ok``, ``skipped`` (transformers cannot build this here: unknown model type, remote code not
 trusted, optional library missing) or ``failed`` (the build raised) with a one-line reason.
