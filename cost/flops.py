@@ -351,13 +351,22 @@ def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> 
         repeats = find_repeats(model)
     except Exception:  # a module the signature cannot read: run every layer
         repeats = []
-    for index, reference in enumerate(inputs):
-        for attempt in _attempts(repeats):
-            try:
-                return count_forward(model, reference, attempt)
-            except Exception as exc:  # data-dependent code, a missing kernel, inputs the model did not want
-                if index == 0 and not attempt:
-                    reason = _short(exc)
+    # Parameters that require gradients make FlopCounterMode's module tracker hook the backward pass of modules
+    # fed a parameter directly (Perceiver's latents, SAM's prompt embeddings), which fails without a grad_fn.
+    trainable = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    try:
+        for parameter in trainable:
+            parameter.requires_grad_(False)
+        for index, reference in enumerate(inputs):
+            for attempt in _attempts(repeats):
+                try:
+                    return count_forward(model, reference, attempt)
+                except Exception as exc:  # data-dependent code, a missing kernel, inputs the model did not want
+                    if index == 0 and not attempt:
+                        reason = _short(exc)
+    finally:
+        for parameter in trainable:
+            parameter.requires_grad_(True)
     return count_analytic(model, reason, batch, tokens)
 
 

@@ -23,7 +23,7 @@ class IngestOptions:
     trust_remote_code: bool = False
     build_timeout: float | None = 300.0  # seconds one build may take (None: no limit)
     force: bool = False  # rebuild models already in the graph
-    cost: bool = True  # compute each new tree's cost (nnstruct.cost) in the build worker
+    cost: bool = False  # compute each new tree's cost (nnstruct.cost) in the build worker (--cost)
     paths: tuple[Path, ...] = field(default_factory=tuple)  # local: folders holding config.json
     catalogue_limit: int | None = None  # transformers: model types per task (None = all; set by an explicit --limit)
 

@@ -317,8 +317,8 @@ def model_cost(model_id: str, seq_len: int | None = None, batch: int = 1, dtype:
     with _graph(settings, graph) as connected:
         model, _ = read_model(connected, model_id)
     if model.get("flops_forward") is None:
-        raise NnstructError(f"model {model_id!r} has no stored cost (ingested with --no-cost or before the cost "
-                            "existed): `nnstruct ingest --force` with its source computes it")
+        raise NnstructError(f"model {model_id!r} has no stored cost (ingested without --cost): `nnstruct ingest "
+                            "--cost --force` with its source computes it")
     return size(model, seq_len, batch, dtype)
 
 

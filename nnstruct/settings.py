@@ -173,9 +173,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("build_timeout", ("NNSTRUCT_BUILD_TIMEOUT",), 300.0, _float,
             "Seconds one model's build may take before it is recorded as failed and the run goes on (0: no limit).",
             metavar="SECONDS", minimum=0),
-    Setting("cost", ("NNSTRUCT_COST",), True, _bool,
+    Setting("cost", ("NNSTRUCT_COST",), False, _bool,
             "Count each new tree's cost while building it: FLOPs per module (a forward pass on the meta device), "
-            "weight memory, KV cache."),
+            "weight memory, KV cache. Off by default: it adds more than the 40% budget to a whole-catalogue ingest "
+            "(docs/cost.md)."),
     Setting("dedup_strategy", ("NNSTRUCT_DEDUP_STRATEGY",), Strategy.NAME.value, _choice(Strategy, "dedup strategy"),
             "name: families by base name; architecture: clusters of near-identical module trees; both.",
             aliases=("--strategy",)),

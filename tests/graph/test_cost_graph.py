@@ -33,7 +33,7 @@ def population(graph: Graph) -> dict[str, str]:
     bf16 = Candidate("org/gpt2-bf16", "text-generation", "hub",
                      config={**default_config("gpt2"), **GPT2, "torch_dtype": "bfloat16"})
     mistral = catalogue_candidate("mistral", "text-generation", **MISTRAL)
-    result = ingest(graph, [fp32, bf16, mistral])
+    result = ingest(graph, [fp32, bf16, mistral], cost=True)
     assert result.ok == 3 and result.builds == 2
     no_cost = catalogue_candidate("bert", "fill-mask", num_hidden_layers=1, hidden_size=64, num_attention_heads=2,
                                   intermediate_size=128)
