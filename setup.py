@@ -6,7 +6,7 @@ folder is installed as a subpackage of ``nnstruct`` rather than as a top-level m
 
 from setuptools import find_packages, setup
 
-STAGES = ["tree", "ingest", "graph", "dedup", "queries", "components", "analysis", "inspection"]
+STAGES = ["tree", "ingest", "graph", "dedup", "queries", "components", "analysis", "inspection", "cost"]
 
 packages = ["nnstruct", *(f"nnstruct.{p}" for p in find_packages("nnstruct"))]
 package_dir = {"nnstruct": "nnstruct"}

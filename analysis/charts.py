@@ -64,7 +64,7 @@ AUTO_LOG_ORDERS = 2.0
 
 def _use_log(spec: RenderSpec, values: Any, axis: str = "y") -> bool:
     if spec.log in ("true", "both") or spec.log == axis:
-        return True
+        return bool(np.any(np.asarray(values, dtype=float) > 0))  # no positive value: nothing to put on a log axis
     if spec.log == "auto":
         return shaping.spans_orders(values, AUTO_LOG_ORDERS)
     return False
@@ -332,6 +332,42 @@ def draw_histogram(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+def draw_scatter(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
+    """One point per row: ``x`` against ``y`` (numeric), coloured by ``series`` when given (its ``top`` largest
+    groups; the rest grey)."""
+    y = spec.y[0]
+    data = frame.assign(_x=shaping.numeric(frame[spec.x]), _y=shaping.numeric(frame[y])).dropna(subset=["_x", "_y"])
+    log_x = spec.log in ("x", "both", "true") or (spec.log == "auto" and shaping.spans_orders(data["_x"],
+                                                                                               AUTO_LOG_ORDERS))
+    log_y = spec.log in ("y", "both", "true") or (spec.log == "auto" and shaping.spans_orders(data["_y"],
+                                                                                               AUTO_LOG_ORDERS))
+    if log_x:
+        data = data[data["_x"] > 0]
+    if log_y:
+        data = data[data["_y"] > 0]
+    fig, ax = plt.subplots(figsize=(9, 6))
+    if spec.series and spec.series in data:
+        keep = list(data[spec.series].value_counts().index[: spec.top or 10])
+        rest = data[~data[spec.series].isin(keep)]
+        if len(rest):
+            ax.scatter(rest["_x"], rest["_y"], s=14, color="#bbbbbb", alpha=0.6, label="other")
+        for i, group in enumerate(keep):
+            part = data[data[spec.series] == group]
+            ax.scatter(part["_x"], part["_y"], s=16, color=_PALETTE[i % len(_PALETTE)], alpha=0.8, label=str(group))
+        ax.legend(fontsize=8, loc="best")
+    else:
+        ax.scatter(data["_x"], data["_y"], s=14, color=_PALETTE[0], alpha=0.7)
+    if log_x:
+        ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(_log_note(spec.xlabel or humanize(spec.x), log_x))
+    ax.set_ylabel(_log_note(spec.ylabel or humanize(y), log_y))
+    ax.grid(alpha=0.3)
+    ax.set_title(wrap_title(title))
+    return fig
+
+
 def draw_tree(spec: RenderSpec, frame: pd.DataFrame, title: str, path: Path) -> None:
     from nnstruct.analysis.hierarchy import draw_tree as draw
     from nnstruct.analysis.tables import plain
@@ -465,6 +501,8 @@ def figure(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         return draw_box_stats(spec, frame, title)
     if spec.kind == "histogram":
         return draw_histogram(spec, frame, title)
+    if spec.kind == "scatter":
+        return draw_scatter(spec, frame, title)
     raise ValueError(f"no figure for render kind {spec.kind}")
 
 

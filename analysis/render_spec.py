@@ -18,7 +18,7 @@ from typing import Any
 
 from nnstruct.errors import QueryFileError
 
-KINDS = ("bar", "grouped-bar", "heatmap", "heatmap-log", "box", "box-stats", "histogram", "table", "tree")
+KINDS = ("bar", "grouped-bar", "heatmap", "heatmap-log", "box", "box-stats", "histogram", "scatter", "table", "tree")
 # Columns a box-stats result holds: box statistics computed by the query itself.
 BOX_STATS = ("min", "q1", "median", "q3", "max")
 _ALIASES = {"grouped": "grouped-bar", "groupedbar": "grouped-bar", "boxplot": "box", "hist": "histogram",
@@ -29,7 +29,7 @@ _KNOWN = {
     "x": "column on the category (or numeric, for histogram) axis",
     "y": "value column; grouped-bar takes a comma-separated list",
     "value": "cell value column of a heatmap",
-    "series": "grouped-bar in long form: column whose values become the bar groups",
+    "series": "grouped-bar in long form: column whose values become the bar groups; scatter: colour groups",
     "facet": "draw one chart per value of this column (e.g. task)",
     "group": "box: the column identifying one observation (e.g. model), used with fill",
     "fill": "box: value for (group, x) pairs absent from the result (e.g. 0)",
@@ -154,12 +154,13 @@ def spec_from_options(kind: str, options: dict[str, str], where: str) -> RenderS
 def _check_complete(spec: RenderSpec, where: str) -> None:
     needs = {
         "bar": ("x", "y"), "grouped-bar": ("x", "y"), "box": ("x", "y"), "box-stats": ("x",), "histogram": ("x",),
-        "heatmap": ("x", "y", "value"), "heatmap-log": ("x", "y", "value"), "table": (), "tree": (),
+        "scatter": ("x", "y"), "heatmap": ("x", "y", "value"), "heatmap-log": ("x", "y", "value"), "table": (),
+        "tree": (),
     }[spec.kind]
     missing = [key for key in needs if not getattr(spec, key)]
     if missing:
         raise QueryFileError(f"{where}: render {spec.kind} needs {', '.join(k + '=' for k in missing)}")
-    if spec.kind in ("bar", "box", "heatmap", "heatmap-log") and len(spec.y) > 1:
+    if spec.kind in ("bar", "box", "heatmap", "heatmap-log", "scatter") and len(spec.y) > 1:
         raise QueryFileError(f"{where}: render {spec.kind} takes one y column, got {','.join(spec.y)}")
 
 

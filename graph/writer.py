@@ -36,6 +36,7 @@ class StoredArchitecture:
     trainable_params: int | None
     module_count: int | None
     max_depth: int | None
+    model: dict[str, Any]  # every property of the model stored with it (its cost among them)
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,18 @@ def architecture_properties(tree: ModuleTree, arch: TreeHash, features: TreeFeat
     }
 
 
-def architecture_params(tree: ModuleTree, arch: TreeHash, features: TreeFeatures | None = None) -> dict[str, Any]:
-    """The parameter maps of ``write_architecture.cypher`` for one tree (edges as positions in ``modules``)."""
+def architecture_params(tree: ModuleTree, arch: TreeHash, features: TreeFeatures | None = None,
+                        module_flops: dict[str, int] | None = None) -> dict[str, Any]:
+    """The parameter maps of ``write_architecture.cypher`` for one tree (edges as positions in ``modules``);
+    ``module_flops`` (path -> FLOPs) becomes ``Module.flops``."""
     layer_types = list(tree.layer_types().values())
     type_position = {layer["qualname"]: i for i, layer in enumerate(layer_types)}
     position = {id(node): i for i, node in enumerate(tree)}
     return {
         "architecture": architecture_properties(tree, arch, features),
         "layer_types": layer_types,
-        "modules": [node.record() | {"arch_hash": arch.hash} for node in tree],
+        "modules": [node.record() | {"arch_hash": arch.hash, "flops": (module_flops or {}).get(node.path)}
+                    for node in tree],
         "type_of": [type_position[node.class_path] for node in tree],
         "parent_of": [-1 if node.parent is None else position[id(node.parent)] for node in tree],
         "tied": [
@@ -102,14 +106,20 @@ class GraphWriter:
         components: list[dict[str, Any]] | None = None,
         components_version: str | None = None,
         features: TreeFeatures | None = None,
+        architecture_extra: dict[str, Any] | None = None,
+        module_flops: dict[str, int] | None = None,
     ) -> WriteResult:
         """Write one model in one transaction: its tree when ``tree``/``arch`` are new to the graph, the Model node,
         FOR_TASK (``task`` = ``{name, auto_class}``) and HAS_ARCHITECTURE (to ``arch.hash`` or ``arch_hash``);
         a new tree's ``components`` (rows of ``nnstruct.components``, detected by ``components_version``) go with
-        it (``queries/components/write.cypher``), and its dedup ``features`` go on the Architecture."""
+        it (``queries/components/write.cypher``), and its dedup ``features`` go on the Architecture;
+        ``architecture_extra`` adds properties to a new Architecture and ``module_flops`` to its Modules (the cost)."""
         target = arch.hash if arch is not None else arch_hash
         model_params = {"model": model, "task": task, "arch_hash": target}
-        tree_params = architecture_params(tree, arch, features) if tree is not None and arch is not None else None
+        tree_params = (architecture_params(tree, arch, features, module_flops)
+                       if tree is not None and arch is not None else None)
+        if tree_params is not None and architecture_extra:
+            tree_params["architecture"] |= architecture_extra
 
         def work(tx: neo4j.ManagedTransaction, allow_create: bool) -> WriteResult:
             # write_architecture returns no row when the tree is stored already (the check costs no round trip).

@@ -1,6 +1,7 @@
 """Build a model from its config on PyTorch's meta device, then read its module tree and architecture hash.
 
-No weights are allocated (every tensor lives on ``torch.device("meta")``) and no forward pass runs. The class comes
+No weights are allocated (every tensor lives on ``torch.device("meta")``); the only forward pass, which counts a new
+tree's FLOPs (``nnstruct.cost``), runs on the meta device too. The class comes
 from the task's Auto class, so task heads are included. :func:`run_job` is what a worker process runs: it never
 raises, it reports ``ok``, ``skipped`` (transformers cannot build this here: unknown model type, remote code not
 trusted, optional library missing) or ``failed`` (the build raised) with a one-line reason.
@@ -96,6 +97,7 @@ class BuildJob:
     trust_remote_code: bool = False
     timeout: float | None = None  # seconds; the build is interrupted and recorded as failed after that
     max_modules: int = MAX_MODULES  # more modules than this: the build is stopped and recorded as failed
+    cost: bool = True  # also compute the cost (FLOPs per module, memory, KV cache) of the built model
 
 
 @dataclass
@@ -111,6 +113,9 @@ class BuildOutcome:
     components: list[dict[str, Any]] | None = None  # nnstruct.components rows; None: left to `nnstruct components`
     components_seconds: float | None = None
     features: TreeFeatures | None = None  # dedup's WL features of the tree (stored on its Architecture)
+    cost: dict[str, Any] | None = None  # the Model's cost properties (nnstruct.cost.properties)
+    module_flops: dict[str, int] | None = None  # module path -> FLOPs (children included): Module.flops
+    cost_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,6 @@ def run_job(job: BuildJob) -> BuildOutcome:
             arch = tree_hash(tree)
             features = tree_features(tree)  # dedup's WL features, while the tree is in memory
             config = model.config.to_dict() if hasattr(model, "config") else None
-            del model
     except BuildTimeout:
         return BuildOutcome(job.id, Status.FAILED, f"the build took longer than {job.timeout:g} s (--build-timeout)",
                             plan.class_name if plan else None)
@@ -258,11 +262,15 @@ def run_job(job: BuildJob) -> BuildOutcome:
         return BuildOutcome(job.id, Status.FAILED, _short(f"{type(exc).__name__}: {exc}"), class_name)
     done = time.perf_counter()
     components = _components(tree, config)
-    return BuildOutcome(
+    outcome = BuildOutcome(
         job.id, Status.OK, None, tree.root_class, tree, arch, features=features,
         build_seconds=round(built - started, 4), extract_seconds=round(done - built, 4),
         components=components, components_seconds=round(time.perf_counter() - done, 4),
     )
+    if job.cost:
+        outcome.cost, outcome.module_flops = model_cost(model, job)
+        outcome.cost_seconds = round(time.perf_counter() - done - outcome.components_seconds, 4)
+    return outcome
 
 
 def _components(tree: ModuleTree, config: dict[str, Any] | None) -> list[dict[str, Any]] | None:
@@ -274,3 +282,27 @@ def _components(tree: ModuleTree, config: dict[str, Any] | None) -> list[dict[st
         return [component.row() for component in detect(tree, config)]
     except Exception:
         return None
+
+
+# Seconds for the forward pass that counts FLOPs; past it, FLOPs are counted analytically. Short stacks bring almost
+# every catalogue tree under a second; the few past this are state-space models whose meta-device scan runs per token.
+COST_TIMEOUT = 10.0
+
+
+def model_cost(model: Any, job: BuildJob) -> tuple[dict[str, Any] | None, dict[str, int] | None]:
+    """The cost of the model just built (``nnstruct.cost``): the Model's cost properties and the FLOPs per module
+    path. Never fails the build: a forward pass that raises or runs past ``COST_TIMEOUT`` is counted analytically
+    instead, and any other error leaves the model without a cost."""
+    from nnstruct.cost.compute import compute_cost
+
+    try:
+        with quiet():
+            try:
+                with time_limit(COST_TIMEOUT):
+                    cost = compute_cost(model, job.config)
+            except BuildTimeout:
+                cost = compute_cost(model, job.config, forward=False)
+                cost.flops.reason = f"the forward pass took longer than {COST_TIMEOUT:g} s"
+    except Exception:  # the cost is an extra: the model is stored without it rather than not at all
+        return None, None
+    return cost.model_properties(), cost.flops.per_module

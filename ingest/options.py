@@ -23,6 +23,7 @@ class IngestOptions:
     trust_remote_code: bool = False
     build_timeout: float | None = 300.0  # seconds one build may take (None: no limit)
     force: bool = False  # rebuild models already in the graph
+    cost: bool = False  # compute each new tree's cost (nnstruct.cost) in the build worker (--cost)
     paths: tuple[Path, ...] = field(default_factory=tuple)  # local: folders holding config.json
     write_batch: int = 2000  # models without a new tree written per transaction
     shard: tuple[int, int] | None = None  # (I, N): only the candidates whose id hashes to shard I of N
@@ -46,6 +47,6 @@ class IngestOptions:
             source=source, tasks=tasks, limit=settings.limit, min_models=settings.min_models,
             workers=settings.workers, trust_remote_code=settings.trust_remote_code,
             build_timeout=settings.build_timeout or None, force=force, paths=tuple(paths),
-            catalogue_limit=settings.limit if limit_given else None,
+            catalogue_limit=settings.limit if limit_given else None, cost=settings.cost,
             write_batch=settings.write_batch, shard=settings.shard,
         )

@@ -28,6 +28,8 @@ from neo4j.exceptions import Neo4jError
 
 from nnstruct.choices import Source, Status
 from nnstruct.components.detect import DETECTOR_VERSION
+from nnstruct.cost.precision import config_dtype
+from nnstruct.cost.properties import MODEL_COST_PROPERTIES, TREE_COST_PROPERTIES, with_dtype
 from nnstruct.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.writer import GraphWriter
@@ -53,7 +55,7 @@ HUB_METADATA = ("downloads", "likes", "pipeline_tag", "library_name", "created_a
 MODEL_PROPERTIES = ("id", "name", "source", "task", "status", "reason", "model_type", "class_name", "config_hash",
                     "arch_hash", "total_params", "trainable_params", "module_count", "max_depth", "build_seconds",
                     "torch_version", "transformers_version", "ingested_at", "config_repairs", "structural_config",
-                    *HUB_METADATA)
+                    *HUB_METADATA, *MODEL_COST_PROPERTIES)
 
 
 def short_name(model_id: str) -> str:
@@ -215,7 +217,7 @@ class _Run:
         self.building[candidate.id] = (candidate, base)
         self.progress.started(candidate)
         pool.submit(BuildJob(candidate.id, candidate.task, candidate.config, self.options.trust_remote_code,
-                             self.options.build_timeout))
+                             self.options.build_timeout, cost=self.options.cost))
         self.result.builds += 1
 
     def _plan(self, candidate: Candidate) -> tuple[Any, str, str]:
@@ -243,7 +245,8 @@ class _Run:
             return None
         properties = {"class_name": stored.class_name, "total_params": stored.total_params,
                       "trainable_params": stored.trainable_params, "module_count": stored.module_count,
-                      "max_depth": stored.max_depth}
+                      "max_depth": stored.max_depth,
+                      **{key: stored.model.get(key) for key in MODEL_COST_PROPERTIES}}
         known = _Known(Status.OK, None, stored.arch_hash, properties)
         self.known[key] = known
         return known
@@ -258,7 +261,7 @@ class _Run:
             tree = outcome.tree
             properties = {"class_name": outcome.class_name, "total_params": tree.total_params,
                           "trainable_params": tree.trainable_params, "module_count": tree.module_count,
-                          "max_depth": tree.max_depth}
+                          "max_depth": tree.max_depth, **(outcome.cost or {})}
             known = _Known(Status.OK, None, outcome.arch.hash, properties)
             written = self._write(candidate, {**base, **properties, "build_seconds": outcome.build_seconds}, Status.OK,
                                   None, arch_hash=outcome.arch.hash, outcome=outcome)
@@ -274,7 +277,9 @@ class _Run:
             self._write_known(waiter, waiter_base, known)
 
     def _write_known(self, candidate: Candidate, base: dict[str, Any], known: _Known) -> None:
-        self._write(candidate, {**base, **known.properties}, known.status, known.reason, arch_hash=known.arch_hash,
+        # Same structural config, but the dtype is not part of it: the dtype-dependent cost follows this config's.
+        properties = with_dtype(known.properties, config_dtype(candidate.config))
+        self._write(candidate, {**base, **properties}, known.status, known.reason, arch_hash=known.arch_hash,
                     linked=known.status == Status.OK)
 
     def _base_properties(self, candidate: Candidate) -> dict[str, Any]:
@@ -311,9 +316,11 @@ class _Run:
         modules = 0
         try:
             if outcome is not None and outcome.tree is not None:
+                tree_cost = {key: outcome.cost.get(key) for key in TREE_COST_PROPERTIES} if outcome.cost else {}
                 write = self.writer.write_model(model, task, outcome.tree, outcome.arch,
                                                 components=outcome.components, components_version=DETECTOR_VERSION,
-                                                features=outcome.features)
+                                                features=outcome.features, architecture_extra=tree_cost,
+                                                module_flops=outcome.module_flops)
                 self.result.architectures_created += int(write.created_architecture)
                 modules = write.modules
             else:

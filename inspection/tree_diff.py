@@ -18,6 +18,7 @@ from rich.console import Group
 from rich.text import Text
 
 from nnstruct.graph.model_trees import StoredModel
+from nnstruct.inspection.tree_view import si
 from nnstruct.tree.fold import Run, Signatures, Slot, fold, names_label
 from nnstruct.tree.model import ModuleNode, TiedChild
 
@@ -33,6 +34,7 @@ class Side:
     subtree_params: int = 0  # of one block
     modules: int = 0  # in one block's subtree
     tied_to: str | None = None  # for a tied reference: the path of the module object it shares
+    flops: int | None = None  # of one block at its model's reference input (Module.flops), when stored
 
 
 @dataclass
@@ -52,6 +54,11 @@ class Change:
         return {key: value for key, value in data.items() if value not in (None, [], {})}
 
 
+# The Model cost figures diff compares (nnstruct.cost.properties), in the order it shows them.
+COST_DELTAS = ("flops_forward", "flops_per_token", "weight_bytes_fp32", "weight_bytes", "kv_cache_bytes_per_token",
+               "state_bytes_per_sequence", "activation_bytes")
+
+
 @dataclass
 class TreeDiff:
     a: StoredModel
@@ -61,6 +68,19 @@ class TreeDiff:
     similarity_note: str = ""
     similarity_by_label: dict[str, float] = field(default_factory=dict)
     components: list[str] | None = None  # per-kind component differences (nnstruct.components); None: not read
+
+    def cost_deltas(self) -> list[dict[str, Any]]:
+        """The stored cost of A and B side by side (``COST_DELTAS``), with B - A and B / A; empty when neither has
+        a cost."""
+        rows = []
+        for key in COST_DELTAS:
+            a, b = self.a.model.get(key), self.b.model.get(key)
+            if a is None and b is None:
+                continue
+            both = isinstance(a, int | float) and isinstance(b, int | float)
+            rows.append({"name": key, "a": a, "b": b, "delta": b - a if both else None,
+                         "ratio": round(b / a, 4) if both and a else None})
+        return rows
 
     def summary(self) -> dict[str, int]:
         counts = {"added": 0, "removed": 0, "changed": 0}
@@ -90,6 +110,7 @@ class TreeDiff:
                            "note": self.similarity_note or None},
             "components": self.components,
             "summary": self.summary(),
+            "cost": self.cost_deltas(),
             "changes": [change.to_json() for change in self.changes],
         }
 
@@ -98,7 +119,8 @@ def _side(repeat_or_node: Run | ModuleNode, names: list[str] | None = None) -> S
     node = repeat_or_node.first if isinstance(repeat_or_node, Run) else repeat_or_node
     names = names if names is not None else (repeat_or_node.names if isinstance(repeat_or_node, Run) else
                                              [node.name])
-    return Side(node.class_name, node.class_path, len(names), names, node.subtree_params, node.module_count())
+    return Side(node.class_name, node.class_path, len(names), names, node.subtree_params, node.module_count(),
+                flops=node.props.get("flops"))
 
 
 def _tied_side(tied: TiedChild) -> Side:
@@ -317,7 +339,17 @@ def _describe(side: Side) -> str:
     each = " each" if side.count > 1 else ""
     params = f"{side.subtree_params:,} params" if side.subtree_params else "no params"
     modules = f"{side.modules:,} module{'s' if side.modules != 1 else ''}"
-    return f"{side.class_name}{count} ({params}, {modules}{each})"
+    flops = f", {si(side.flops)} FLOPs" if side.flops else ""
+    return f"{side.class_name}{count} ({params}, {modules}{flops}{each})"
+
+
+def _cost_line(row: dict[str, Any]) -> str:
+    unit = "B" if "bytes" in row["name"] else ""
+    change = ""
+    if row["delta"] is not None:
+        sign = "+" if row["delta"] >= 0 else "-"
+        change = f" ({sign}{si(abs(row['delta']), unit)}" + (f", x{row['ratio']:.3g}" if row["ratio"] else "") + ")"
+    return f"  {row['name']}: {si(row['a'], unit)} -> {si(row['b'], unit)}{change}"
 
 
 def _count_note(a: Side, b: Side) -> str:
@@ -377,6 +409,12 @@ def render(diff: TreeDiff) -> Group:
     score = f"{diff.similarity:.3f}" if diff.similarity is not None else "n/a"
     note = f" ({diff.similarity_note})" if diff.similarity_note else ""
     lines.append(Text(f"WL similarity: {score}{note}"))
+    deltas = diff.cost_deltas()
+    if deltas:
+        references = {diff.a.model.get("reference_input"), diff.b.model.get("reference_input")}
+        at = f" at {references.pop()}" if len(references) == 1 else " (each at its own reference input)"
+        lines.append(Text(f"Cost, A -> B{at}:"))
+        lines.extend(Text(_cost_line(row)) for row in deltas)
     lines.append(Text(""))
     if diff.components is not None:  # what the models are made of comes before how their trees differ
         lines.append(Text("Components", style="bold"))

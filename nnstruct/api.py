@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from nnstruct.analysis.analyze import AnalysisResult
     from nnstruct.components import Component, ComponentsSummary
+    from nnstruct.cost.sizing import Sizing
     from nnstruct.dedup.runner import DedupSummary
     from nnstruct.graph.connection import Graph
     from nnstruct.graph.model_trees import StoredModel
@@ -301,7 +302,27 @@ def diff_models(model_a: str, model_b: str, settings: Settings | None = None, gr
     return result
 
 
+def model_cost(model_id: str, seq_len: int | None = None, batch: int = 1, dtype: str | None = None,
+               settings: Settings | None = None, graph: Graph | None = None) -> Sizing:
+    """A stored model sized for a workload: weights + KV cache + state + activations at ``seq_len`` tokens, ``batch``
+    sequences and ``dtype`` (default: the config's), and the FLOPs (``nnstruct cost``). Raises
+    :class:`NnstructError` for an unknown dtype or a model stored without a cost."""
+    from nnstruct.cost.precision import PRECISION_BYTES, precision
+    from nnstruct.cost.sizing import size
+    from nnstruct.graph.model_trees import read_model
+
+    if dtype is not None and precision(dtype) is None:
+        raise NnstructError(f"unknown --dtype {dtype!r}; use one of {', '.join(PRECISION_BYTES)}")
+    settings = settings or Settings()
+    with _graph(settings, graph) as connected:
+        model, _ = read_model(connected, model_id)
+    if model.get("flops_forward") is None:
+        raise NnstructError(f"model {model_id!r} has no stored cost (ingested without --cost): `nnstruct ingest "
+                            "--cost --force` with its source computes it")
+    return size(model, seq_len, batch, dtype)
+
+
 __all__ = [
     "RunSummary", "Strategy", "View", "analyze", "components", "dedup", "diff_models", "ensure_server", "ingest",
-    "ingest_options", "parse_choice", "run_pipeline", "run_query", "stored_components", "stored_model",
+    "ingest_options", "model_cost", "parse_choice", "run_pipeline", "run_query", "stored_components", "stored_model",
 ]

@@ -90,7 +90,8 @@ def populate(graph: Graph) -> dict[str, Any]:
         return {"models": sorted(model_id(t, k) for t, k, _ in POPULATION)}
     reset(graph)
     init_schema(graph)
-    result = ingest(graph, [catalogue_candidate(t, k) for t, k, _ in POPULATION], workers=0)
+    # with the cost, so the report's Compute and memory section is drawn (ingest leaves it off by default)
+    result = ingest(graph, [catalogue_candidate(t, k) for t, k, _ in POPULATION], workers=0, cost=True)
     rows = graph.read("MATCH (m:Model) RETURN m.id AS id, m.status AS status")
     assert all(row["status"] == "ok" for row in rows) and len(rows) == len(POPULATION), (rows, result.results)
     run_dedup(graph, "both")

@@ -41,9 +41,11 @@ def _print_unwrapped(renderable: Any) -> None:
               help="Show consecutive identical sibling blocks once with a count (BertLayer x12).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Write the tree as one self-contained interactive page (collapsible, searchable) instead.")
+@click.option("--cost", is_flag=True,
+              help="Add FLOPs and share-of-the-forward-pass columns, and the model's weights and KV cache.")
 @connection_options
 @click.pass_context
-def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, html_file: Path | None,
+def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, html_file: Path | None, cost: bool,
          **flags: Any) -> None:
     """Print MODEL_ID's components (attention variant, norms, feed-forward, MoE, position, token mixers,
     embeddings), then its module tree, torchinfo-style: layer (type:depth-idx), path, class, own and subtree
@@ -56,6 +58,7 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, html_
       nnstruct show transformers/bert/text-classification --depth 3
       nnstruct show transformers/bert/text-classification --no-fold
       nnstruct show transformers/bert/text-classification --html bert.html
+      nnstruct show transformers/llama/text-generation --depth 3 --cost
     """
     from nnstruct.inspection.tree_view import render
 
@@ -70,7 +73,7 @@ def show(ctx: click.Context, model_id: str, depth: int | None, fold: bool, html_
             raise NnstructError(f"cannot write {html_file}: {exc.strerror or exc}") from exc
         return
     _print_components(api.stored_components(model_id, settings))
-    _print_unwrapped(render(model, max_depth=depth, folded=fold))
+    _print_unwrapped(render(model, max_depth=depth, folded=fold, cost=cost))
 
 
 def _print_components(components: list[Any]) -> None:

@@ -15,7 +15,7 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 CONNECTION = ("neo4j_uri", "neo4j_user", "neo4j_password", "neo4j_database")
 INGEST = ("source", "tasks", "limit", "min_models", "workers", "trust_remote_code", "build_timeout", "write_batch",
-          "shard")
+          "shard", "cost")
 DEDUP = ("dedup_strategy", "similarity_threshold", "dedup_label")
 
 

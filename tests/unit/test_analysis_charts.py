@@ -107,6 +107,18 @@ def test_grouped_bar_histogram_and_box_log(tmp_path):
         assert_png(files[0].path)
 
 
+def test_scatter_colours_the_largest_series_and_goes_log(tmp_path):
+    frame = pd.DataFrame({"params": 10 ** RNG.uniform(6, 11, 60), "kv": 10 ** RNG.uniform(3, 6, 60),
+                          "design": RNG.choice(["full", "window", "latent", "state", "hybrid"], 60)})
+    spec = parse_render("scatter x=params y=kv series=design top=3 log=both")[0]
+    figure = charts.figure(spec, frame, "A title")
+    axes = figure.axes[0]
+    assert axes.get_xscale() == axes.get_yscale() == "log"
+    assert len(axes.get_legend().get_texts()) == 4  # the 3 largest groups and "other"
+    files = charts.draw(spec, frame, tmp_path, "chart", "A title", "test.cypher")
+    assert_png(files[0].path)
+
+
 def test_facets_give_one_image_per_value(tmp_path):
     spec = parse_render('box x=layer_type y=modules facet=task group=model fill=0 top=10 dir=boxplot '
                         'title="Top 10 in {task}"')[0]

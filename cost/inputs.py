@@ -1,0 +1,201 @@
+"""The reference input of a model's forward pass, synthesised for its modality from its config (meta tensors).
+
+Text: token ids, batch 1, 512 tokens or the model's own maximum if smaller (encoder-decoders get as many decoder
+tokens, up to the decoder's maximum). Vision: one image at the config's image size. Speech: 30 s of audio as the
+model takes it (log-mel input features or raw samples at 16 kHz). Models whose forward takes both text and images
+(CLIP-style) get both. Candidates are tried in order; the first that runs is the reference.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+DEFAULT_TOKENS = 512
+AUDIO_SECONDS = 30
+SAMPLING_RATE = 16_000
+FRAMES_PER_SECOND = 100  # log-mel features: one frame per 10 ms
+DEFAULT_IMAGE_SIZE = 224
+
+_AUDIO_SUBCONFIGS = ("encoder_config", "audio_config", "speech_config", "audio_encoder_config")
+_MAX_POSITION_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "n_ctx",
+                      "max_sequence_length")
+
+
+@dataclass
+class ReferenceInput:
+    """One candidate input: the tensors, and what it stands for (stored with the FLOPs)."""
+
+    tensors: dict[str, torch.Tensor]
+    batch: int
+    tokens: int | None  # positions the model processes (text tokens, image patches), None when not known
+    description: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # non-tensor arguments of the forward pass
+
+    def describe(self) -> str:
+        """``batch=1 input_ids=1x512`` style: the stored ``reference_input``."""
+        parts = [f"batch={self.batch}"]
+        parts += [f"{name}={'x'.join(str(d) for d in tensor.shape)}" for name, tensor in self.tensors.items()]
+        return " ".join(parts)
+
+
+def _get(config: Any, *keys: str) -> Any:
+    for key in keys:
+        value = getattr(config, key, None)
+        if value is not None:
+            return value
+    return None
+
+
+def text_config(config: Any) -> Any:
+    """The config of the text part (itself for text models)."""
+    getter = getattr(config, "get_text_config", None)
+    if callable(getter):
+        try:
+            return getter(decoder=True)
+        except TypeError:
+            return getter()
+    return config
+
+
+def max_tokens(config: Any) -> int | None:
+    """The model's own maximum sequence length, when its config gives one."""
+    for part in (config, text_config(config)):
+        value = _get(part, *_MAX_POSITION_KEYS)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def reference_tokens(config: Any, requested: int | None = None) -> int:
+    limit = max_tokens(config)
+    tokens = requested or DEFAULT_TOKENS
+    return min(tokens, limit) if limit else tokens
+
+
+def _image_size(config: Any) -> tuple[int, int]:
+    for part in (config, getattr(config, "vision_config", None)):
+        if part is None:
+            continue
+        size = _get(part, "image_size", "img_size", "input_size")
+        if isinstance(size, int) and size > 0:
+            return size, size
+        if isinstance(size, list | tuple) and len(size) >= 2 and all(isinstance(s, int) for s in size[-2:]):
+            return int(size[-2]), int(size[-1])
+        if isinstance(size, dict) and isinstance(size.get("height"), int):
+            return size["height"], size["width"]
+    return DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE
+
+
+def _patches(config: Any, height: int, width: int) -> int | None:
+    for part in (config, getattr(config, "vision_config", None)):
+        patch = _get(part, "patch_size") if part is not None else None
+        if isinstance(patch, list | tuple) and patch and isinstance(patch[0], int):
+            patch = patch[0]
+        if isinstance(patch, int) and patch > 0:
+            return (height // patch) * (width // patch)
+    return None
+
+
+def _channels(config: Any) -> int:
+    for part in (config, getattr(config, "vision_config", None)):
+        value = _get(part, "num_channels", "in_channels", "in_chans") if part is not None else None
+        if isinstance(value, int) and value > 0:
+            return value
+    return 3
+
+
+def _ids(batch: int, tokens: int) -> torch.Tensor:
+    return torch.zeros(batch, tokens, dtype=torch.long, device="meta")
+
+
+def _pixels(config: Any, batch: int) -> tuple[torch.Tensor, int | None]:
+    height, width = _image_size(config)
+    return (torch.zeros(batch, _channels(config), height, width, device="meta"), _patches(config, height, width))
+
+
+def _decoder_tokens(config: Any, tokens: int) -> int:
+    limit = _get(config, "max_target_positions", "decoder_max_position_embeddings")
+    return min(tokens, limit) if isinstance(limit, int) and limit > 0 else tokens
+
+
+def _audio_parts(config: Any) -> list[Any]:
+    """The config and the sub-configs that describe an audio encoder's input (speech-to-text models nest them)."""
+    return [config, *(part for name in _AUDIO_SUBCONFIGS if (part := getattr(config, name, None)) is not None)]
+
+
+def _audio_int(config: Any, key: str, default: int) -> int:
+    return next((value for part in _audio_parts(config) if (value := _get_int(part, key, 0))), default)
+
+
+def _audio_candidates(config: Any, name: str, batch: int) -> list[dict[str, torch.Tensor]]:
+    frames = AUDIO_SECONDS * FRAMES_PER_SECOND
+    if name == "input_values":
+        samples = AUDIO_SECONDS * _audio_int(config, "sampling_rate", SAMPLING_RATE)
+        channels = _audio_int(config, "audio_channels", 1)
+        return [{name: torch.zeros(batch, samples, device="meta")},
+                {name: torch.zeros(batch, channels, samples, device="meta")}]
+    mels = _audio_int(config, "num_mel_bins", 0)
+    features = _audio_int(config, "input_feat_per_channel", 0) * _audio_int(config, "input_channels", 1)
+    features = (features or _audio_int(config, "feature_size", 0)
+                or _audio_int(config, "feature_projection_input_dim", 0) or mels or 80)
+    source = _audio_int(config, "max_source_positions", 0)
+    candidates = []
+    if mels:  # Whisper-style (batch, mel bins, frames); the encoder takes exactly twice its positions
+        candidates.append({name: torch.zeros(batch, mels, 2 * source if source else frames, device="meta")})
+    candidates.append({name: torch.zeros(batch, frames, features, device="meta")})
+    candidates.append({name: torch.zeros(batch, features, frames, device="meta")})
+    return candidates
+
+
+def _get_int(config: Any, key: str, default: int) -> int:
+    value = getattr(config, key, None)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+
+def forward_parameters(model: torch.nn.Module) -> set[str]:
+    try:
+        return set(inspect.signature(model.forward).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[ReferenceInput]:
+    """Inputs to try, most likely first, for ``model`` (a transformers ``PreTrainedModel`` on the meta device)."""
+    config = model.config
+    main = getattr(model, "main_input_name", "input_ids")
+    parameters = forward_parameters(model)
+    length = reference_tokens(config, tokens)
+    found: list[ReferenceInput] = []
+
+    Tensors = dict[str, torch.Tensor]
+
+    def decoder(tensors: Tensors, seen_tokens: int | None) -> tuple[Tensors, int | None]:
+        if "decoder_input_ids" in parameters and getattr(config, "is_encoder_decoder", False):
+            decoder_length = _decoder_tokens(config, length)
+            tensors = {**tensors, "decoder_input_ids": _ids(batch, decoder_length)}
+            seen_tokens = (seen_tokens or 0) + decoder_length if main == "input_ids" else decoder_length
+        return tensors, seen_tokens
+
+    if main == "input_ids" or (main not in ("pixel_values", "input_features", "input_values")
+                               and "input_ids" in parameters):
+        tensors, seen = decoder({"input_ids": _ids(batch, length)}, length)
+        if "pixel_values" in parameters and getattr(config, "vision_config", None) is not None:
+            pixels, _ = _pixels(config, batch)
+            found.append(ReferenceInput({**tensors, "pixel_values": pixels}, batch, seen))
+        found.append(ReferenceInput(tensors, batch, seen))
+    elif main == "pixel_values":
+        pixels, patches = _pixels(config, batch)
+        tensors, seen = decoder({"pixel_values": pixels}, patches)
+        found.append(ReferenceInput(tensors, batch, seen))
+    elif main in ("input_features", "input_values"):
+        for audio in _audio_candidates(config, main, batch):
+            tensors, seen = decoder(audio, None)
+            found.append(ReferenceInput(tensors, batch, seen))
+    if "use_cache" in parameters:  # last resort: no cache (a hybrid cache that cannot be asked its length)
+        found += [ReferenceInput(reference.tensors, batch, reference.tokens, options={"use_cache": False})
+                  for reference in list(found)]
+    return found
