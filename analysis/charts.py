@@ -354,7 +354,8 @@ def draw_scatter(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
         for i, group in enumerate(keep):
             part = data[data[spec.series] == group]
             ax.scatter(part["_x"], part["_y"], s=16, color=_PALETTE[i % len(_PALETTE)], alpha=0.8, label=str(group))
-        ax.legend(fontsize=8, loc="best")
+        if len(data):  # an empty frame draws no labelled points, and an empty legend only warns
+            ax.legend(fontsize=8, loc="best")
     else:
         ax.scatter(data["_x"], data["_y"], s=14, color=_PALETTE[0], alpha=0.7)
     if log_x:
