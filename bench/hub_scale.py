@@ -25,7 +25,6 @@ import importlib.util
 import multiprocessing
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,10 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support.fake_hub
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ingest import scratch_server  # noqa: E402  (bench/ingest.py: the scratch Neo4j)
+
 NNSTRUCT = str(Path(sys.executable).with_name("nnstruct"))
 GIB = 1024 ** 3
 
@@ -57,25 +60,6 @@ def machine() -> str:
 
 # -- the server and the hub -----------------------------------------------------------------------------------------
 
-@contextmanager
-def scratch_server(home: Path | None, bolt: int | None, http: int | None) -> Iterator[None]:
-    from nnstruct.graph.server.ports import free_port
-
-    own = home is None
-    home = home or Path(tempfile.mkdtemp(prefix="nnstruct-hub-scale-"))
-    for key in [k for k in os.environ if k.startswith("NEO4J_")]:
-        del os.environ[key]
-    os.environ.update(NNSTRUCT_HOME=str(home), NNSTRUCT_BOLT_PORT=str(bolt or free_port()),
-                      NNSTRUCT_HTTP_PORT=str(http or free_port()))
-    started = subprocess.run([NNSTRUCT, "neo4j", "start", "--timeout", "300"], capture_output=True, text=True)
-    if started.returncode != 0:
-        sys.exit(f"cannot start a scratch Neo4j:\n{started.stderr}")
-    try:
-        yield
-    finally:
-        subprocess.run([NNSTRUCT, "neo4j", "stop"], capture_output=True)
-        if own:
-            shutil.rmtree(home, ignore_errors=True)
 
 
 def _serve(conn: Any, count: int, distinct: int, latency: float, page_size: int) -> None:
@@ -371,7 +355,7 @@ def main() -> None:
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     say(machine())
-    with scratch_server(args.home, args.bolt_port, args.http_port):
+    with scratch_server(args.home, args.bolt_port, args.http_port, prefix="nnstruct-hub-scale-"):
         say(f"Neo4j: {os.environ['NNSTRUCT_HOME']} (heap {os.environ.get('NNSTRUCT_NEO4J_HEAP', '1g')}, page cache "
             f"{os.environ.get('NNSTRUCT_NEO4J_PAGECACHE', '512m')})")
         if "curve" not in skip:

@@ -38,23 +38,27 @@ REAL_WEIGHTS_MAX_PARAMS = 150_000_000  # keep the real-weights builds within mem
 
 
 @contextmanager
-def scratch_server() -> Iterator[None]:
-    """A Neo4j of our own for the run, configured through the environment this process passes on."""
+def scratch_server(home: Path | None = None, bolt: int | None = None, http: int | None = None,
+                   prefix: str = "nnstruct-ingest-bench-") -> Iterator[None]:
+    """A Neo4j of our own for the run, configured through the environment this process passes on: in ``home``
+    (kept afterwards) or a temporary folder (deleted), on the given ports or free ones."""
     from nnstruct.graph.server.ports import free_port
 
-    home = Path(tempfile.mkdtemp(prefix="nnstruct-ingest-bench-"))
+    own = home is None
+    home = home or Path(tempfile.mkdtemp(prefix=prefix))
     for key in [k for k in os.environ if k.startswith("NEO4J_")]:
         del os.environ[key]
-    os.environ.update(NNSTRUCT_HOME=str(home), NNSTRUCT_BOLT_PORT=str(free_port()),
-                      NNSTRUCT_HTTP_PORT=str(free_port()))
-    started = subprocess.run([NNSTRUCT, "neo4j", "start"], capture_output=True, text=True)
+    os.environ.update(NNSTRUCT_HOME=str(home), NNSTRUCT_BOLT_PORT=str(bolt or free_port()),
+                      NNSTRUCT_HTTP_PORT=str(http or free_port()))
+    started = subprocess.run([NNSTRUCT, "neo4j", "start", "--timeout", "300"], capture_output=True, text=True)
     if started.returncode != 0:
         sys.exit(f"cannot start a scratch Neo4j:\n{started.stderr}")
     try:
         yield
     finally:
         subprocess.run([NNSTRUCT, "neo4j", "stop"], capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
+        if own:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def clean(graph) -> None:
