@@ -7,6 +7,7 @@ Every failure is a :class:`~nnstruct.errors.ServerError` with a one-line message
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -153,6 +154,19 @@ def stop(settings: Settings, timeout: float = 60.0) -> StopResult:
             raise ServerError(f"Neo4j (pid {server.pid}) is still running after SIGKILL")
         paths.pid_file.unlink(missing_ok=True)
         return StopResult(True, server.pid, time.monotonic() - began, killed)
+
+
+def empty_if_stopped(settings: Settings) -> bool:
+    """Delete the graph of the local server while it is stopped, so its next start begins on an empty graph (the
+    password stays): for a home that holds only throw-away data, such as the test server's, far quicker than
+    deleting a large graph node by node. False, touching nothing, when the server runs."""
+    paths = server_paths(settings)
+    with process.home_lock(paths):
+        if process.find_server(paths) is not None:
+            return False
+        for folder in paths.graph_dirs:
+            shutil.rmtree(folder, ignore_errors=True)
+        return True
 
 
 def _local_connection_settings(paths: ServerPaths, settings: Settings,

@@ -72,6 +72,12 @@ class ServerPaths:
         return self.data_dir / "databases" / "system"
 
     @property
+    def graph_dirs(self) -> tuple[Path, Path]:
+        """The default database's store and transaction logs: the graph itself (the password and users live in
+        the system database, beside it)."""
+        return self.data_dir / "databases" / "neo4j", self.data_dir / "transactions" / "neo4j"
+
+    @property
     def password_file(self) -> Path:
         """The generated password, owner-only (0600), so the CLI finds it by itself."""
         return self.data_dir / "nnstruct-password"

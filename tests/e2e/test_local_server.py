@@ -244,3 +244,22 @@ def test_python_api_starts_when_needed_and_stops(server):
     assert stopped.stopped and not stopped.killed
     assert not servers_of(server.home)
     assert launcher.stop(settings).stopped is False
+
+
+def test_the_graph_is_emptied_only_while_the_server_is_stopped(server):
+    from nnstruct.graph.connection import connect
+
+    settings = Settings(environ=server.env)
+    launcher.ensure_running(settings)
+    with connect(settings) as graph:
+        graph.write("CREATE (:Scratch)")
+    assert launcher.empty_if_stopped(settings) is False  # running: nothing is touched
+    assert all(folder.is_dir() for folder in server.paths.graph_dirs)
+    launcher.stop(settings)
+    assert launcher.empty_if_stopped(settings) is True
+    assert not any(folder.exists() for folder in server.paths.graph_dirs)
+    assert server.paths.password_file.is_file()
+    launcher.start(settings, timeout=300)  # the same stored password still opens it, on an empty graph
+    with connect(settings) as graph:
+        assert graph.read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+    launcher.stop(settings)
