@@ -337,10 +337,7 @@ def draw_scatter(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     groups; the rest grey)."""
     y = spec.y[0]
     data = frame.assign(_x=shaping.numeric(frame[spec.x]), _y=shaping.numeric(frame[y])).dropna(subset=["_x", "_y"])
-    log_x = spec.log in ("x", "both", "true") or (spec.log == "auto" and shaping.spans_orders(data["_x"],
-                                                                                               AUTO_LOG_ORDERS))
-    log_y = spec.log in ("y", "both", "true") or (spec.log == "auto" and shaping.spans_orders(data["_y"],
-                                                                                               AUTO_LOG_ORDERS))
+    log_x, log_y = _use_log(spec, data["_x"], "x"), _use_log(spec, data["_y"], "y")
     if log_x:
         data = data[data["_x"] > 0]
     if log_y:
