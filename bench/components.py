@@ -173,16 +173,18 @@ def report(seen: dict[str, dict], failed: int, seconds: float) -> None:
 def server_cpu() -> float:
     """CPU seconds the configured local Neo4j has used so far (0 when it is not local): the component writes'
     share of the work, which the ingesting process's own CPU time leaves out."""
-    from nnstruct.graph.server.paths import ServerPaths
-    from nnstruct.graph.server.process import read_pid
+    import psutil
+
+    from nnstruct.graph.server.launcher import server_paths
+    from nnstruct.graph.server.process import find_server
     from nnstruct.settings import Settings
 
-    pid = read_pid(ServerPaths(Path(Settings().home)))
+    server = find_server(server_paths(Settings()))
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError, TypeError):
+        times = server.cpu_times() if server is not None else None
+    except psutil.Error:  # it may have just exited
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return times.user + times.system if times is not None else 0.0
 
 
 def bench_ingest(count: int, rounds: int) -> None:

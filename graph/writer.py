@@ -61,11 +61,11 @@ def architecture_params(tree: ModuleTree, arch: TreeHash, features: TreeFeatures
     layer_types = list(tree.layer_types().values())
     type_position = {layer["qualname"]: i for i, layer in enumerate(layer_types)}
     position = {id(node): i for i, node in enumerate(tree)}
+    flops = module_flops or {}
     return {
         "architecture": architecture_properties(tree, arch, features),
         "layer_types": layer_types,
-        "modules": [node.record() | {"arch_hash": arch.hash, "flops": (module_flops or {}).get(node.path)}
-                    for node in tree],
+        "modules": [node.record() | {"arch_hash": arch.hash, "flops": flops.get(node.path)} for node in tree],
         "type_of": [type_position[node.class_path] for node in tree],
         "parent_of": [-1 if node.parent is None else position[id(node.parent)] for node in tree],
         "tied": [
