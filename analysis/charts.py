@@ -494,11 +494,11 @@ def figure(spec: RenderSpec, frame: pd.DataFrame, title: str) -> Figure:
     if spec.kind in ("heatmap", "heatmap-log"):
         return draw_heatmap(spec, frame, title, log=spec.kind == "heatmap-log")
     if spec.kind == "box":
-        return draw_box(spec, frame, title)
+        return draw_box(spec, shaping.expand_weights(frame, spec.weight), title)
     if spec.kind == "box-stats":
         return draw_box_stats(spec, frame, title)
     if spec.kind == "histogram":
-        return draw_histogram(spec, frame, title)
+        return draw_histogram(spec, shaping.expand_weights(frame, spec.weight), title)
     if spec.kind == "scatter":
         return draw_scatter(spec, frame, title)
     raise ValueError(f"no figure for render kind {spec.kind}")

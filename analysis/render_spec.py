@@ -33,6 +33,8 @@ _KNOWN = {
     "facet": "draw one chart per value of this column (e.g. task)",
     "group": "box: the column identifying one observation (e.g. model), used with fill",
     "fill": "box: value for (group, x) pairs absent from the result (e.g. 0)",
+    "weight": "box, histogram: column saying how many observations a row stands for (e.g. models sharing an "
+              "architecture); the row's value counts that many times",
     "top": "keep the N largest categories (bar: the rest summed as 'other')",
     "rows": "table: rows shown in a report (CSV always holds all)",
     "log": "log scale: auto, true, false, x, y or both",
@@ -59,6 +61,7 @@ class RenderSpec:
     facet: str | None = None
     group: str | None = None
     fill: float | None = None
+    weight: str | None = None
     top: int | None = None
     rows: int | None = None
     log: str = "auto"
@@ -81,7 +84,7 @@ class RenderSpec:
         return replace(self, **options)
 
     def required_columns(self) -> set[str]:
-        cols = {c for c in (self.x, self.value, self.series, self.facet, self.group) if c}
+        cols = {c for c in (self.x, self.value, self.series, self.facet, self.group, self.weight) if c}
         if self.kind == "box-stats":
             cols |= set(BOX_STATS)
         return cols | set(self.y)
@@ -89,7 +92,7 @@ class RenderSpec:
     def to_text(self) -> str:
         """The spec back in ``kind key=value`` form (for messages and reports)."""
         parts = [self.kind]
-        for key in ("x", "y", "value", "series", "facet", "group", "fill", "top", "rows", "log", "orient",
+        for key in ("x", "y", "value", "series", "facet", "group", "fill", "weight", "top", "rows", "log", "orient",
                     "depth", "title", "name", "dir", "format"):
             val = getattr(self, key)
             if key == "y":

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnstruct.analysis.params import normalise
 from nnstruct.graph import query_runner
+from nnstruct.graph.aggregates import refresh_stale
 from nnstruct.queries.query_file import QueryFile, load_path
 
 if TYPE_CHECKING:
@@ -39,9 +40,11 @@ def display_name(query: QueryFile) -> str:
 def run_file(graph: Graph, query: QueryFile, params: dict[str, Any] | None = None, write: bool = False
              ) -> QueryResult:
     """Run every statement of ``query`` with ``params`` over its defaults (read-only unless ``write``); the last
-    statement's rows as a DataFrame."""
+    statement's rows as a DataFrame. Tasks whose per-task counts a killed run left behind are recounted first:
+    the analyses read those counts (graph/aggregates.py), and when nothing is behind that costs one small read."""
     import pandas as pd
 
+    refresh_stale(graph)
     rows = query_runner.run_query(graph, query, normalise(params or {}, query.defaults), write=write)
     return QueryResult(query, rows.params, pd.DataFrame(rows.values, columns=rows.keys), rows.seconds)
 

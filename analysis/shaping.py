@@ -95,6 +95,15 @@ def wide_series(frame: pd.DataFrame, x: str, ys: tuple[str, ...], series: str | 
     return table.groupby(x, sort=False)[list(ys)].sum()
 
 
+def expand_weights(frame: pd.DataFrame, weight: str | None) -> pd.DataFrame:
+    """Each row repeated ``weight`` times (a row standing for that many observations, e.g. the models sharing one
+    architecture); rows without a positive weight are dropped. Without ``weight``, the frame as it is."""
+    if weight is None:
+        return frame
+    counts = numeric(frame[weight]).fillna(0).clip(lower=0).astype(int)
+    return frame.loc[frame.index.repeat(counts)].reset_index(drop=True)
+
+
 def box_groups(frame: pd.DataFrame, x: str, y: str, top: int | None, group: str | None = None,
                fill: float | None = None, order: str = "value") -> dict[str, np.ndarray]:
     """Values of ``y`` per category of ``x``: the ``top`` categories, in ``order`` (see :func:`top_categories`).

@@ -117,5 +117,6 @@ def replace_labelling(graph: Graph, names: NameLabelling | None, names_run: dict
             write_names(tx, names, names_run)
         if architectures is not None:
             write_architectures(tx, architectures, architectures_run)
+        run_in(tx, load("aggregates/mark_all_stale"))  # the views changed: every task's counts owe a recount
 
     graph.write_transaction(work)

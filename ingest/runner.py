@@ -31,6 +31,7 @@ from nnstruct.components.detect import DETECTOR_VERSION
 from nnstruct.cost.precision import config_dtype
 from nnstruct.cost.properties import MODEL_COST_PROPERTIES, TREE_COST_PROPERTIES, with_dtype
 from nnstruct.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from nnstruct.graph.aggregates import refresh_stale
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.writer import GraphWriter
 from nnstruct.ingest.build_pool import BuildPool
@@ -391,6 +392,8 @@ def run_ingest(
     if options.force:
         # A rebuild can leave the model's previous tree without any model: remove such trees.
         run.result.orphans_deleted = run.writer.delete_orphan_architectures()
+    # The analyses read per-task counts, not every model: bring the tasks this run (or a killed one) changed up to date.
+    refresh_stale(graph)
     run.result.seconds = time.perf_counter() - started
     return run.result
 

@@ -92,10 +92,13 @@ def canonical(graph: Graph) -> dict[str, Any]:
     tasks = graph.read("MATCH (t:Task) RETURN t {.*} AS t ORDER BY t.name")
     uses = graph.read("MATCH (a:Architecture)-[u:USES]->(l:LayerType) RETURN a.hash AS a, l.qualname AS l, "
                       "u.modules AS n ORDER BY a, l")
+    counts = graph.read("MATCH (t:Task)-[c:TASK_ARCHITECTURE]->(a:Architecture) RETURN t.name AS t, a.hash AS a, "
+                        "c {.*} AS c ORDER BY t, a, c.view")
     volatile = {"ingested_at", "build_seconds"}
     return {**snapshot(graph), "model_properties": [{k: v for k, v in row["m"].items() if k not in volatile}
                                                     for row in models],
-            "architectures": [row["a"] for row in archs], "tasks": [row["t"] for row in tasks], "uses": uses}
+            "architectures": [row["a"] for row in archs], "tasks": [row["t"] for row in tasks], "uses": uses,
+            "task_counts": counts}
 
 
 def ingest_hub_shard(shard: tuple[int, int] | None, tasks: tuple[str, ...]) -> int:

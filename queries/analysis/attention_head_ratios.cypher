@@ -3,14 +3,13 @@
 // params: {view: 'none', tasks: null}
 // render: bar x=head_ratio y=models top=20 title="Self-attention by query/key-value head ratio (models)"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
 MATCH (a)-[:HAS_COMPONENT]->(c:Component {kind: 'attention', role: 'self'})
-WITH DISTINCT m, CASE c.variant
+WITH DISTINCT t, a, ta.models AS models, CASE c.variant
        WHEN 'MHA' THEN '1:1 (MHA)'
        WHEN 'GQA' THEN c.ratio_label + ' (GQA)'
        WHEN 'MQA' THEN 'all:1 (MQA)'
        ELSE c.variant END AS head_ratio
-RETURN head_ratio, count(m) AS models
+RETURN head_ratio, sum(models) AS models
 ORDER BY models DESC, head_ratio;

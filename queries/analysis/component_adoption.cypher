@@ -8,10 +8,9 @@
 // (pre/post), `FFN <glu or variant>` (SwiGLU, GeGLU, plain...), `MoE`, `position <variant>`, `mixer <variant>`,
 // `embeddings <variant>`.
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH t.name AS task, a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH t.name AS task, a, ta.models AS models
 WITH task, collect({a: a, models: models}) AS trees, sum(models) AS task_models
 UNWIND trees AS tree
 WITH task, task_models, tree.a AS a, tree.models AS models

@@ -3,16 +3,17 @@
 // params: {view: 'none', tasks: null}
 // render: heatmap x=month y=component value=share format=pct title="Share of models created each month that use a component"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE m.created_at IS NOT NULL AND ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH DISTINCT m, a, substring(toString(m.created_at), 0, 7) AS month
-WITH month, collect({m: m, a: a}) AS rows, count(*) AS month_models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks) AND size(ta.months) > 0
+// the per-task counts hold each architecture's models per creation month (month_models[i] in months[i])
+UNWIND range(0, size(ta.months) - 1) AS i
+WITH t, a, ta.months[i] AS month, ta.month_models[i] AS models
+WITH month, collect({t: t, a: a, models: models}) AS rows, sum(models) AS month_models
 UNWIND rows AS row
-WITH month, month_models, row.m AS m, row.a AS a
+WITH month, month_models, row.t AS t, row.a AS a, row.models AS models
 MATCH (a)-[:HAS_COMPONENT]->(c:Component)
 WHERE c.variant <> 'unknown'
-WITH month, month_models, m,
+WITH month, month_models, t, a, models,
      CASE c.kind
        WHEN 'attention' THEN 'attention ' + c.variant
        WHEN 'normalisation' THEN 'norm ' + c.variant
@@ -21,6 +22,6 @@ WITH month, month_models, m,
        WHEN 'position' THEN 'position ' + c.variant
        WHEN 'token_mixer' THEN 'mixer ' + c.variant
        ELSE 'embeddings ' + c.variant END AS component
-WITH DISTINCT month, month_models, component, m
-RETURN month, component, count(m) AS models, month_models, round(toFloat(count(m)) / month_models, 4) AS share
+WITH DISTINCT month, month_models, component, t, a, models
+RETURN month, component, sum(models) AS models, month_models, round(toFloat(sum(models)) / month_models, 4) AS share
 ORDER BY month, share DESC, component;

@@ -6,8 +6,8 @@
 // flops_method = forward: FlopCounterMode on a forward pass on the meta device; analytic: counted from the module
 // shapes, with the forward pass's error as flops_reason. Architectures ingested with --no-cost have no method.
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks) AND $view IN m.views
+MATCH (t:Task)-[:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
 WITH DISTINCT a
 WITH count(a) AS architectures, collect(a) AS all
 UNWIND all AS a

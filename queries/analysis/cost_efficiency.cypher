@@ -7,10 +7,9 @@
 // matmuls; mixtures of experts run fewer (only the routed experts), convolutions and patch embeddings reuse
 // their weights over positions and run more. Each distinct architecture once per task, with one example model.
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views AND a.flops_per_token > 0 AND a.total_params > 0
-WITH t.name AS task, a, min(m.id) AS example
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks) AND a.flops_per_token > 0 AND a.total_params > 0
+WITH t.name AS task, a, ta.example AS example
 WITH task, a, example, a.flops_per_token / a.total_params AS flops_per_param
 ORDER BY task, flops_per_param
 WITH task, collect({architecture: a.root_class, example: example, flops_per_param: flops_per_param,

@@ -8,9 +8,8 @@
 // mixture-of-experts block, so a task's shares can add up to more than 1. Each distinct architecture counts once
 // per task; the share is of the sum of those architectures' `flops_forward`.
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views AND a.flops_forward > 0
+MATCH (t:Task)-[:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks) AND a.flops_forward > 0
 WITH DISTINCT t.name AS task, a
 WITH task, collect(a) AS trees, sum(a.flops_forward) AS total
 UNWIND trees AS a

@@ -8,9 +8,8 @@
 // so large models weigh more: the share is of compute, not of models. Attention matmuls run in the attention
 // modules themselves (their own FLOPs), linear projections in Linear.
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views AND a.flops_forward > 0
+MATCH (t:Task)-[:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks) AND a.flops_forward > 0
 WITH DISTINCT t, a
 MATCH (module:Module {arch_hash: a.hash})
 WHERE module.flops > 0

@@ -7,9 +7,8 @@
 // "Model"), a child of the base model: BertForSequenceClassification -> bert.encoder is "encoder", its head
 // "classifier". Each distinct architecture counts once per task, with its FLOPs at its reference input.
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views AND a.flops_forward > 0
+MATCH (t:Task)-[:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE ($tasks IS NULL OR t.name IN $tasks) AND a.flops_forward > 0
 WITH DISTINCT t, a
 MATCH (a)-[:ROOT]->(:Module)-[:CHILD]->(top:Module)
 OPTIONAL MATCH (top)-[:CHILD]->(inner:Module)

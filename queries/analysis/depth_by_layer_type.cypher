@@ -3,10 +3,9 @@
 // params: {view: 'none', tasks: null, top: 30}
 // render: bar x=layer_type y=mean_depth top=30 sort=none log=false title="Mean nesting depth of the 30 most frequent layer types"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH a, sum(ta.models) AS models
 CALL (a) {
   MATCH (mod:Module {arch_hash: a.hash})-[:OF_TYPE]->(l:LayerType)
   RETURN l.name AS layer_type, count(*) AS n, sum(mod.depth) AS depth_sum, min(mod.depth) AS shallowest,

@@ -3,10 +3,9 @@
 // params: {view: 'none', tasks: null}
 // render: heatmap x=depth y=task value=share format=pct top=60 sort=none name=depth_profile_heatmap title="Share of modules at each nesting depth, per task"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH t.name AS task, a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH t.name AS task, a, ta.models AS models
 WITH a, collect({task: task, models: models}) AS uses
 // each distinct architecture's depth histogram is computed once, then weighted by the models using it
 CALL (a) {

@@ -3,10 +3,9 @@
 // params: {view: 'none', tasks: null, top: 10, min_models: 3, min_model_share: 0.2}
 // render: bar x=layer_type y=lift facet=task top=10 log=false dir=distinctive title="Distinctive layer types of {task} (lift against all tasks)"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH t.name AS task, a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH t.name AS task, a, ta.models AS models
 WITH task, collect({a: a, models: models}) AS archs, sum(models) AS task_models
 UNWIND archs AS arch
 WITH task, task_models, arch.a AS a, arch.models AS models

@@ -3,10 +3,9 @@
 // params: {view: 'none', tasks: null, top: 10}
 // render: box-stats x=layer_type facet=task dir=boxplot title="Modules per model of the 10 most frequent layer types: {task}"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH t.name AS task, a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH t.name AS task, a, ta.models AS models
 WITH task, collect({a: a, models: models}) AS archs, sum(models) AS task_models
 UNWIND archs AS arch
 WITH task, task_models, arch.a AS a, arch.models AS models

@@ -3,10 +3,9 @@
 // params: {view: 'none', tasks: null}
 // render: table rows=40
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH a, sum(ta.models) AS models
 MATCH (a)-[u:USES]->(l:LayerType)
 RETURN l.name AS layer_type, l.qualname AS qualname, l.module AS module, l.is_torch AS is_torch,
        count(a) AS architectures, sum(models) AS models, sum(u.modules * models) AS modules

@@ -3,10 +3,9 @@
 // params: {view: 'none', tasks: null}
 // render: bar x=layer_type y=modules top=25 title="Most frequent layer types over all tasks (top 25, modules summed over models)"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH a, count(m) AS models, collect(DISTINCT t.name) AS tasks
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH a, sum(ta.models) AS models, collect(DISTINCT t.name) AS tasks
 MATCH (a)-[u:USES]->(l:LayerType)
 WITH l.name AS layer_type, sum(u.modules * models) AS modules, sum(models) AS models, collect(tasks) AS task_lists
 WITH layer_type, modules, models,

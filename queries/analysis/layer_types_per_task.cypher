@@ -5,10 +5,9 @@
 // render: | heatmap x=layer_type y=task value=modules top=40 name=task_layer_heatmap title="Modules per task and layer type (40 most frequent types)"
 // render: | heatmap-log x=layer_type y=task value=modules top=40 name=task_layer_heatmap_log title="Modules per task and layer type, log colour scale (40 most frequent types)"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH t.name AS task, a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH t.name AS task, a, ta.models AS models
 MATCH (a)-[u:USES]->(l:LayerType)
 RETURN task, l.name AS layer_type, sum(u.modules * models) AS modules, sum(models) AS models
 ORDER BY task, modules DESC, layer_type;

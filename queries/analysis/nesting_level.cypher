@@ -3,10 +3,9 @@
 // params: {view: 'none', tasks: null}
 // render: grouped-bar x=task y=mean_depth,median_depth,mean_max_depth log=false ylabel="module depth (root = 0)" title="Mean and median module depth per task, and the mean deepest level"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH t.name AS task, a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH t.name AS task, a, ta.models AS models
 WITH a, collect({task: task, models: models}) AS uses
 // one depth histogram per distinct architecture, weighted below by the models that use it
 CALL (a) {

@@ -3,10 +3,9 @@
 // params: {view: 'none', tasks: null}
 // render: bar x=task y=torch_share top=60 log=false ylabel="share of the task's modules that are stock torch.nn layers" title="Share of modules that are torch.nn layers (the rest: classes the model code defines)"
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH t.name AS task, a, count(m) AS models
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH t.name AS task, a, ta.models AS models
 MATCH (a)-[u:USES]->(l:LayerType)
 WITH task, sum(CASE WHEN l.is_torch THEN u.modules * models ELSE 0 END) AS torch_modules,
      sum(CASE WHEN l.is_torch THEN 0 ELSE u.modules * models END) AS custom_modules,

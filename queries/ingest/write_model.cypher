@@ -12,7 +12,9 @@ MERGE (m:Model {id: $model.id})
 SET m += $model, m:Nnstruct, m.views = coalesce(m.views, ['none'])
 WITH m
 CALL (m) {
-  OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->()
+  OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->(target)
+  // the task the model leaves owes a recount as well (graph/aggregates.py)
+  FOREACH (left IN CASE WHEN target:Task THEN [target] ELSE [] END | SET left.architecture_counts_stale = true)
   DELETE old
 }
 CALL (m) {
@@ -20,7 +22,8 @@ CALL (m) {
   MERGE (t:Task {name: task.name})
     ON CREATE SET t:Nnstruct
   SET t.auto_class = coalesce(task.auto_class, t.auto_class),
-      t.catalogue_rule = coalesce(task.catalogue_rule, t.catalogue_rule)
+      t.catalogue_rule = coalesce(task.catalogue_rule, t.catalogue_rule),
+      t.architecture_counts_stale = true
   CREATE (m)-[:FOR_TASK]->(t)
 }
 CALL (m) {

@@ -11,14 +11,16 @@ UNWIND $tasks AS task
 MERGE (t:Task {name: task.name})
   ON CREATE SET t:Nnstruct
 SET t.auto_class = coalesce(task.auto_class, t.auto_class),
-    t.catalogue_rule = coalesce(task.catalogue_rule, t.catalogue_rule);
+    t.catalogue_rule = coalesce(task.catalogue_rule, t.catalogue_rule),
+    t.architecture_counts_stale = true;
 
 UNWIND $rows AS row
 MERGE (m:Model {id: row.model.id})
 SET m += row.model, m:Nnstruct, m.views = coalesce(m.views, ['none'])
 WITH m, row
 CALL (m) {
-  OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->()
+  OPTIONAL MATCH (m)-[old:FOR_TASK|HAS_ARCHITECTURE]->(target)
+  FOREACH (left IN CASE WHEN target:Task THEN [target] ELSE [] END | SET left.architecture_counts_stale = true)
   DELETE old
 }
 CALL (m, row) {

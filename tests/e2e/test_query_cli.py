@@ -50,7 +50,7 @@ def test_json_output_is_clean(population):
 
 def test_csv_and_table_formats(population):
     done = nnstruct("query", "analysis/depth_per_model", "--format", "csv", "--param", "view=none")
-    frame = pd.read_csv(io.StringIO(done.stdout)).set_index("model")
+    frame = pd.read_csv(io.StringIO(done.stdout)).set_index("example_model")
     ref = reference("bert", "token-classification")
     assert frame.loc["transformers/bert/token-classification", "mean_depth"] == pytest.approx(ref.mean_depth, 1e-4)
     table = nnstruct("query", "analysis/nesting_level", "--max-rows", "2")
@@ -66,7 +66,7 @@ def test_chart_format_writes_valid_images(population, tmp_path):
         with Image.open(path) as image:
             image.verify()
     override = nnstruct("query", "analysis/model_sizes", "--format", "chart", "--out", str(tmp_path),
-                        "--render", "bar x=model y=total_params name=sizes")
+                        "--render", "bar x=example_model y=total_params name=sizes")
     assert override.stdout.strip() == str(tmp_path / "sizes.png")
 
 

@@ -215,3 +215,16 @@ def test_most_frequent_ranks_by_share_of_models_then_count():
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["Everywhere (185 of 185)", "AlsoCommon (40 of 185)", "Common (40 of 185)"]
     plt.close(fig)
+
+
+def test_weighted_box_and_histogram_count_each_row_weight_times(tmp_path):
+    per_architecture = pd.DataFrame({"task": ["a", "a", "b"], "total_params": [1e6, 1e9, 5e7], "models": [40, 2, 7]})
+    spec = parse_render("box x=task y=total_params weight=models log=true")[0]
+    figure = charts.figure(spec, per_architecture, "sizes")
+    labels = [label.get_text() for label in figure.axes[0].get_yticklabels()]
+    assert labels == ["a (n=42)", "b (n=7)"]
+    hist = charts.figure(parse_render("histogram x=total_params weight=models log=false bins=3")[0],
+                         per_architecture, "sizes")
+    assert sum(patch.get_height() for patch in hist.axes[0].patches) == 49
+    files = charts.draw(spec, per_architecture, tmp_path, "chart", "A title", "test.cypher")
+    assert_png(files[0].path)

@@ -58,5 +58,5 @@ def test_facet_title_fills_known_columns_only():
 
 
 def test_to_text_round_trips():
-    spec = parse_render('box x=layer_type y=modules facet=task top=10 title="A b"')[0]
+    spec = parse_render('box x=layer_type y=modules facet=task top=10 weight=models title="A b"')[0]
     assert parse_render(spec.to_text())[0] == spec

@@ -87,3 +87,12 @@ def test_facets_in_first_seen_order():
     frame = pd.DataFrame({"task": ["b", "a", "b"], "v": [1, 2, 3]})
     assert [value for value, _ in shaping.facets(frame, "task")] == ["b", "a"]
     assert [value for value, _ in shaping.facets(frame, None)] == [None]
+
+
+def test_expand_weights_repeats_each_row_its_weight_times():
+    frame = pd.DataFrame({"task": ["a", "a", "b"], "depth": [1.0, 5.0, 2.0], "models": [3, 1, 0]})
+    expanded = shaping.expand_weights(frame, "models")
+    assert expanded["depth"].tolist() == [1.0, 1.0, 1.0, 5.0]  # b's row stands for no model: gone
+    groups = shaping.box_groups(expanded, "task", "depth", None)
+    assert groups["a"].tolist() == [1.0, 1.0, 1.0, 5.0] and np.median(groups["a"]) == 1.0
+    assert shaping.expand_weights(frame, None) is frame
