@@ -1,5 +1,5 @@
-"""Dedup's reads from and writes to the graph. Every write of one run happens in ONE transaction, so a reader sees
-either the old labelling or the new one, never a mix; statements take their rows in UNWIND batches."""
+"""Dedup's reads from and writes to the graph; statements take their rows in UNWIND batches (see
+:func:`replace_labelling` for which transaction holds what)."""
 
 from __future__ import annotations
 
@@ -71,17 +71,28 @@ def _run(tx: ManagedTransaction, name: str, params: dict[str, Any], batched: str
     run_in(tx, load(f"dedup/{name}"), params, batched, BATCH)
 
 
-def write_names(tx: ManagedTransaction, labelling: NameLabelling, run: dict[str, Any]) -> None:
-    families = [vars(family) for family in labelling.families]
-    _run(tx, "write_families", {"families": families}, batched="families")
-    members = [{"id": model_id, "family": family, "representative": model_id in labelling.representative}
-               for model_id, family in labelling.family_of.items()]
-    _run(tx, "write_family_members", {"rows": members}, batched="rows")
-    _run(tx, "clear_families", {})
-    _run(tx, "write_run", {"strategy": "name", "settings": run})
+def _run_batches(graph: Graph, name: str, params: dict[str, Any], batched: str) -> None:
+    """A per-model statement in transactions of ``BATCH`` rows each: in one transaction, 100,000 models' labels
+    outgrow the transaction memory of a server with the default 1 GiB heap."""
+    query = load(f"dedup/{name}")
+    rows = params[batched]
+    for start in range(0, len(rows), BATCH):
+        chunk = {**params, batched: rows[start:start + BATCH]}
+        graph.write_transaction(lambda tx, chunk=chunk: run_in(tx, query, chunk))
+
+
+def family_rows(labelling: NameLabelling) -> list[dict[str, Any]]:
+    return [{"id": model_id, "family": family, "representative": model_id in labelling.representative}
+            for model_id, family in labelling.family_of.items()]
+
+
+def model_flag_rows(labelling: ArchitectureLabelling) -> list[dict[str, Any]]:
+    return [{"id": model_id, "representative": model_id in labelling.representative_models}
+            for model_id in labelling.labelled_models]
 
 
 def write_architectures(tx: ManagedTransaction, labelling: ArchitectureLabelling, run: dict[str, Any]) -> None:
+    """Everything per architecture and cluster (thousands of rows, not one per model) and the run."""
     settings = labelling.settings
     hashes = [row.hash for row in labelling.architectures]
     _run(tx, "clear_architecture_labelling", {"hashes": hashes})
@@ -102,21 +113,32 @@ def write_architectures(tx: ManagedTransaction, labelling: ArchitectureLabelling
     _run(tx, "write_similar", {"rows": [{"hash": h, "links": out} for h, out in links.items()],
                                "label": labelling.label, "threshold": labelling.threshold}, batched="rows")
     _run(tx, "clear_clusters", {})
-    flags = [{"id": model_id, "representative": model_id in labelling.representative_models}
-             for model_id in labelling.labelled_models]
-    _run(tx, "write_model_flags", {"rows": flags}, batched="rows")
     _run(tx, "write_run", {"strategy": "architecture", "settings": run})
 
 
 def replace_labelling(graph: Graph, names: NameLabelling | None, names_run: dict[str, Any],
                       architectures: ArchitectureLabelling | None, architectures_run: dict[str, Any]) -> None:
-    """One write transaction for everything this run labels (both strategies, for ``--strategy both``)."""
+    """Replace the labelling of both strategies (for ``--strategy both``) or one.
 
-    def work(tx: ManagedTransaction) -> None:
+    Each model's labels (family, representative flags, ``views``) go in transactions of ``BATCH`` models: the
+    labels of a model land together, and 100,000 models fit a 1 GiB server. Everything per family, architecture
+    and cluster, the runs, and the mark that every task's counts owe a recount go in one last transaction. The
+    analyses read those per-task counts (graph/aggregates.py), recounted after it: they see the old labelling until
+    the new one is whole. A dedup killed midway leaves models of both labellings until the next dedup replaces it.
+    """
+    if names is not None:
+        graph.write_transaction(lambda tx: _run(
+            tx, "write_families", {"families": [vars(family) for family in names.families]}, batched="families"))
+        _run_batches(graph, "write_family_members", {"rows": family_rows(names)}, "rows")
+    if architectures is not None:
+        _run_batches(graph, "write_model_flags", {"rows": model_flag_rows(architectures)}, "rows")
+
+    def last(tx: ManagedTransaction) -> None:
         if names is not None:
-            write_names(tx, names, names_run)
+            _run(tx, "clear_families", {})
+            _run(tx, "write_run", {"strategy": "name", "settings": names_run})
         if architectures is not None:
             write_architectures(tx, architectures, architectures_run)
         run_in(tx, load("aggregates/mark_all_stale"))  # the views changed: every task's counts owe a recount
 
-    graph.write_transaction(work)
+    graph.write_transaction(last)
