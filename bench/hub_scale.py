@@ -10,7 +10,9 @@ own): prints each figure with its target, the machine line and the load, asserts
 3. ``nnstruct dedup --strategy both`` on the largest graph of 1, and over --dedup-trees stored distinct trees
    (real architectures perturbed, as bench/dedup.py makes them; target: 10,000 in < 60 s);
 4. every shipped analysis query on the largest graph (view none and architecture; target < 2 s each) and
-   ``nnstruct analyze`` (target < 3 min, peak RSS < 2 GiB).
+   ``nnstruct analyze`` (target < 3 min, peak RSS < 2 GiB);
+5. an ingest of --kill-rerun models killed halfway (SIGKILL to the CLI and its build workers) and rerun: no
+   duplicate or partial model, no partial tree, per-task counts equal to the models.
 
 It starts its own Neo4j (--home, --bolt-port, --http-port; default a temporary home and free ports) and stops it.
 
@@ -31,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -150,16 +152,23 @@ def graph_counts() -> dict[str, int]:
 
 # -- 1. end to end --
 
+def hub_env(endpoint: str, hf: str) -> dict[str, str]:
+    env = {**os.environ, "HF_ENDPOINT": endpoint, "HF_HOME": hf, "HF_HUB_CACHE": str(Path(hf) / "hub"),
+           "HF_HUB_DISABLE_TELEMETRY": "1", "HF_TOKEN": ""}
+    env.pop("HF_HUB_OFFLINE", None)
+    return env
+
+
+def ingest_args(per_task: dict[str, int], workers: int) -> list[str]:
+    return [NNSTRUCT, "ingest", "--source", "hub", "--tasks", ",".join(sorted(per_task)), "--limit", "0",
+            "--min-models", "1", "--workers", str(workers)]
+
+
 def end_to_end(count: int, distinct: int, latency: float, workers: int) -> dict[str, Any]:
     wipe()
     with simulated_hub(count, distinct, latency) as (endpoint, per_task), \
             tempfile.TemporaryDirectory(prefix="nnstruct-hf-") as hf:
-        env = {**os.environ, "HF_ENDPOINT": endpoint, "HF_HOME": hf, "HF_HUB_CACHE": str(Path(hf) / "hub"),
-               "HF_HUB_DISABLE_TELEMETRY": "1", "HF_TOKEN": ""}
-        env.pop("HF_HUB_OFFLINE", None)
-        args = [NNSTRUCT, "ingest", "--source", "hub", "--tasks", ",".join(sorted(per_task)), "--limit", "0",
-                "--min-models", "1", "--workers", str(workers)]
-        seconds, peak, tree_peak, err = run_measured(args, env)
+        seconds, peak, tree_peak, err = run_measured(ingest_args(per_task, workers), hub_env(endpoint, hf))
     counts = graph_counts()
     return {"models": count, "configs": distinct, "latency": latency, "seconds": seconds,
             "rate": count / seconds, "rss": peak, "tree_rss": tree_peak, **counts, "stderr": err}
@@ -299,6 +308,66 @@ def bench_dedup_trees(count: int) -> None:
     dedup_cli(f"{count:,} trees of which {sample} lack features (an older graph: read from their modules)", "")
 
 
+# -- 5. killed and rerun --
+
+def integrity() -> dict[str, int]:
+    """What a killed run must not leave: duplicate or partial models, partial trees, counts behind the models."""
+    from nnstruct.graph.aggregates import stale_tasks
+    from nnstruct.graph.connection import connect
+    from nnstruct.settings import Settings
+
+    with connect(Settings()) as graph:
+        models = graph.read(
+            "MATCH (m:Model) RETURN count(m) AS models, count(DISTINCT m.id) AS ids, "
+            "sum(CASE WHEN m.status = 'ok' THEN 1 ELSE 0 END) AS ok, "
+            "sum(CASE WHEN m.status IS NULL OR COUNT { (m)-[:FOR_TASK]->() } <> 1 "
+            "  OR (m.status = 'ok') <> (COUNT { (m)-[:HAS_ARCHITECTURE]->() } = 1) THEN 1 ELSE 0 END) AS partial")[0]
+        trees = graph.read("MATCH (a:Architecture) RETURN count(a) AS trees, sum(CASE WHEN COUNT { (mod:Module "
+                           "{arch_hash: a.hash}) } <> a.module_count THEN 1 ELSE 0 END) AS partial_trees")[0]
+        counted = graph.read("MATCH (:Task)-[c:TASK_ARCHITECTURE {view: 'none'}]->() RETURN sum(c.models) AS n")[0]
+        return {**models, **trees, "counted": counted["n"] or 0, "stale_tasks": len(stale_tasks(graph))}
+
+
+def bench_kill_rerun(count: int, workers: int) -> None:
+    from nnstruct.graph.connection import connect
+    from nnstruct.settings import Settings
+
+    distinct = max(10, count // 50)
+    say(f"\n5. an ingest of {count:,} models over {distinct:,} configs killed (SIGKILL, CLI and build workers) "
+        "halfway, then rerun to the end")
+    wipe()
+    with simulated_hub(count, distinct, 0.0) as (endpoint, per_task), \
+            tempfile.TemporaryDirectory(prefix="nnstruct-hf-") as hf:
+        env = hub_env(endpoint, hf)
+        began = time.perf_counter()
+        process = subprocess.Popen(ingest_args(per_task, workers), env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        stored = 0
+        with connect(Settings()) as graph:
+            while process.poll() is None and stored < count // 2:
+                time.sleep(2)
+                stored = graph.read("MATCH (m:Model) RETURN count(m) AS n")[0]["n"]
+        tree = [process.pid] + [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+        for pid in tree:
+            with suppress(ProcessLookupError):
+                os.kill(pid, 9)
+        process.wait()
+        killed_at = time.perf_counter() - began
+        before = integrity()
+        say(f"  killed after {killed_at:.0f} s with {before['models']:,} models stored ({before['ok']:,} ok); "
+            f"partial models {before['partial']}, partial trees {before['partial_trees']}, tasks owing a recount "
+            f"{before['stale_tasks']}")
+        seconds, _, _, _ = run_measured(ingest_args(per_task, workers), env)
+    after = integrity()
+    clean = (after["models"] == after["ids"] == count and after["partial"] == 0 and after["partial_trees"] == 0
+             and after["counted"] == after["ok"] and after["stale_tasks"] == 0)
+    say(f"  rerun: {seconds:.1f} s; {after['models']:,} models ({after['ids']:,} distinct ids, of {count:,} listed), "
+        f"{after['ok']:,} ok, {after['trees']:,} trees; partial models {after['partial']}, partial trees "
+        f"{after['partial_trees']}; counted per task {after['counted']:,}; tasks owing a recount "
+        f"{after['stale_tasks']}: {'no duplicate or partial model' if clean else 'NOT CLEAN'}; "
+        f"load {os.getloadavg()[0]:.2f}")
+
+
 # -- 4. analysis --
 
 def bench_queries() -> None:
@@ -346,8 +415,9 @@ def main() -> None:
     parser.add_argument("--link-only", type=int, default=50_000, help="models of the link-only write figure")
     parser.add_argument("--write-batch", type=int, default=2000)
     parser.add_argument("--dedup-trees", type=int, default=10_000)
+    parser.add_argument("--kill-rerun", type=int, default=100_000, help="models of the killed-and-rerun ingest")
     parser.add_argument("--skip", default="", help="comma-separated: curve, latency, dedup, queries, analyze, "
-                                                   "link-only, dedup-trees")
+                                                   "link-only, dedup-trees, kill-rerun")
     parser.add_argument("--home", type=Path, help="Neo4j home for the bench (default: a temporary one)")
     parser.add_argument("--bolt-port", type=int)
     parser.add_argument("--http-port", type=int)
@@ -372,6 +442,8 @@ def main() -> None:
             bench_link_only(args.link_only, args.write_batch)
         if "dedup-trees" not in skip:
             bench_dedup_trees(args.dedup_trees)
+        if "kill-rerun" not in skip and args.kill_rerun:
+            bench_kill_rerun(args.kill_rerun, args.workers)
     say("\n" + machine())
 
 

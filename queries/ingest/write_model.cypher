@@ -4,7 +4,7 @@
 //
 // Runs in the same transaction as write_architecture when the tree is new. Ingest properties are replaced
 // (null removes a stale one, e.g. the reason of a model that failed before); dedup's properties are left alone.
-// `views` lists the dedup views that keep the model (analyses filter on `$view IN m.views`): every model is in
+// `views` lists the dedup views that keep the model (the per-task counts the analyses read are counted by view from it): every model is in
 // view 'none'; dedup adds 'name' and 'architecture' to representatives.
 // The model's old FOR_TASK / HAS_ARCHITECTURE edges are replaced, so a rebuild (--force) relinks it.
 

@@ -135,7 +135,10 @@ def test_model_properties(ingested: tuple[Graph, IngestResult]) -> None:
         torch.__version__.split("+")[0])
     assert model["transformers_version"] and model["ingested_at"] is not None and model["build_seconds"] > 0
     assert model["config_hash"] and model["arch_hash"] and model["max_depth"] >= 3
-    assert row["t"] == {"name": "text-classification", "auto_class": "AutoModelForSequenceClassification"}
+    task = row["t"]
+    assert (task["name"], task["auto_class"]) == ("text-classification", "AutoModelForSequenceClassification")
+    # the task's counts, recounted at the end of the run (graph/aggregates.py)
+    assert task["architecture_counts_stale"] is False and task["models_built"] == task["models_listed"] >= 1
 
 
 def test_uses_counts_match_of_type(ingested: tuple[Graph, IngestResult]) -> None:
