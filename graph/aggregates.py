@@ -2,13 +2,14 @@
 (task, architecture, dedup view) holding how many of the task's built models use that architecture in that view.
 
 A model write marks its task ``architecture_counts_stale`` in the same transaction, so a refresh is owed exactly
-where something changed; ingest and dedup refresh what they changed when they finish, and ``nnstruct analyze``
-refreshes whatever a killed run left marked. Each task is refreshed in a transaction of its own.
+where something changed; ingest and dedup refresh what they changed when they finish, and every query file nnstruct
+runs (analyze, report, query, the API's ``run_query``) first recounts whatever a killed run left marked. Each task
+is refreshed in a transaction of its own. The Cypher: ``queries/aggregates/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.query_runner import run_named
@@ -19,17 +20,14 @@ def stale_tasks(graph: Graph) -> list[str]:
     return [row["task"] for row in run_named(graph, "aggregates/stale_tasks")]
 
 
-def refresh(graph: Graph, tasks: Iterable[str], progress: Callable[[str], None] | None = None) -> int:
-    """Recount ``tasks`` (one transaction each); returns how many were refreshed."""
-    done = 0
-    for task in sorted(set(tasks)):
-        if progress is not None:
-            progress(task)
+def refresh(graph: Graph, tasks: Iterable[str]) -> int:
+    """Recount ``tasks``, one transaction each (a task's counts change together); returns how many."""
+    names = sorted(set(tasks))
+    for task in names:
         run_named(graph, "aggregates/refresh_task_architectures", {"tasks": [task]}, write=True)
-        done += 1
-    return done
+    return len(names)
 
 
-def refresh_stale(graph: Graph, progress: Callable[[str], None] | None = None) -> int:
+def refresh_stale(graph: Graph) -> int:
     """Recount every task marked stale; returns how many there were."""
-    return refresh(graph, stale_tasks(graph), progress)
+    return refresh(graph, stale_tasks(graph))
