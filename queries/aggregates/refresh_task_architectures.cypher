@@ -1,7 +1,7 @@
 // title: Aggregates: refresh the per-task counts
 // answers: Rewrites, for each task in $tasks, one TASK_ARCHITECTURE relationship per (architecture, dedup view):
-// how many of the task's built models use that architecture in that view, per hub creation month too, and its
-// most downloaded model; and the task's own counts (models listed, built, failed, skipped, families, clusters,
+// how many of the task's built models use that architecture in that view (per hub creation month too), their name
+// families and the most downloaded of them; and the task's own counts (models listed, built, failed, skipped, families, clusters,
 // representatives). The analyses read these instead of every Model, so they stay fast at 100,000s of models.
 // params: {tasks: ['text-classification']}
 //
@@ -22,13 +22,16 @@ WITH t, a, m
 ORDER BY coalesce(m.downloads, -1) DESC, m.id
 UNWIND m.views AS view
 WITH t, a, view, CASE WHEN m.created_at IS NULL THEN null ELSE substring(toString(m.created_at), 0, 7) END AS month,
-     count(*) AS n, collect(m.id)[0] AS example, collect(coalesce(m.downloads, -1))[0] AS downloads
+     count(*) AS n, collect(m.id)[0] AS example, collect(coalesce(m.downloads, -1))[0] AS downloads,
+     collect(DISTINCT m.family) AS families
 ORDER BY downloads DESC, example
 WITH t, a, view, sum(n) AS models, collect(month) AS months,
      collect(CASE WHEN month IS NOT NULL THEN n END) AS month_models, collect(example)[0] AS example,
-     collect(downloads)[0] AS example_downloads
+     collect(downloads)[0] AS example_downloads, collect(families) AS family_lists
 CREATE (t)-[:TASK_ARCHITECTURE {view: view, models: models, months: months, month_models: month_models,
-                                 example: example, example_downloads: example_downloads}]->(a);
+                                 example: example, example_downloads: example_downloads,
+                                 families: reduce(seen = [], names IN family_lists |
+                                                  seen + [name IN names WHERE NOT name IN seen])}]->(a);
 
 MATCH (t:Task:Nnstruct)
 WHERE t.name IN $tasks

@@ -13,7 +13,8 @@ WHERE ($tasks IS NULL OR t.name IN $tasks) AND a.flops_forward > 0
 WITH DISTINCT t.name AS task, a
 WITH task, collect(a) AS trees, sum(a.flops_forward) AS total
 UNWIND trees AS a
-MATCH (a)-[:HAS_COMPONENT]->(c:Component)<-[:REALISES]-(module:Module {arch_hash: a.hash})
+// from the tree's own modules (indexed by arch_hash): a Component is shared by every tree that has it
+MATCH (module:Module {arch_hash: a.hash})-[:REALISES]->(c:Component)
 WHERE c.kind IN ['attention', 'feed_forward', 'mixture_of_experts', 'token_mixer'] AND module.flops > 0
   AND NOT (c.kind = 'token_mixer' AND c.variant = 'attention')  // the attention components count it
 WITH task, total, a, c, collect(module) AS modules, min(module.depth) AS top

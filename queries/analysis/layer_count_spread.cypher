@@ -17,13 +17,31 @@ WITH task, task_models, layer_type, sum(count * models) AS modules, sum(models) 
 ORDER BY task, having DESC, modules DESC, layer_type
 WITH task, task_models, collect({layer_type: layer_type, modules: modules, uses: uses})[..toInteger($top)] AS top_types
 UNWIND top_types AS type
-// one value per model: an architecture's count once for each model using it, then 0 for the models without it
+// the distinct counts with how many models hold each (a model without the type holds 0), in ascending order;
+// the statistics are those of the list with each count repeated that many times, without building it
 WITH task, task_models, type,
-     reduce(values = [], use IN type.uses | values + [i IN range(1, use.models) | use.count]) AS present
-WITH task, task_models, type.layer_type AS layer_type, type.modules AS modules, size(present) AS models_with,
-     present + [i IN range(1, task_models - size(present)) | 0] AS values
-UNWIND values AS value
-RETURN task, layer_type, modules, task_models AS models, models_with,
-       min(value) AS min, percentileCont(value, 0.25) AS q1, percentileCont(value, 0.5) AS median,
-       percentileCont(value, 0.75) AS q3, max(value) AS max, round(avg(value), 3) AS mean
+     [use IN type.uses | [use.count, use.models]]
+     + CASE WHEN task_models > reduce(n = 0, use IN type.uses | n + use.models)
+            THEN [[0, task_models - reduce(n = 0, use IN type.uses | n + use.models)]] ELSE [] END AS pairs
+UNWIND pairs AS pair
+WITH task, task_models, type, pair[0] AS value, sum(pair[1]) AS weight
+ORDER BY task, type.layer_type, value
+WITH task, task_models, type, collect([value, weight]) AS sorted
+WITH task, task_models, type, sorted,
+     [i IN range(0, size(sorted) - 1) | reduce(n = 0, j IN range(0, i) | n + sorted[j][1])] AS upto
+// percentileCont's rule: position p * (n - 1) of the sorted list, linear between its neighbours
+WITH task, task_models, type, sorted, upto,
+     [p IN [0.25, 0.5, 0.75] | [toInteger(floor(p * (task_models - 1))), toInteger(ceil(p * (task_models - 1))),
+                                p * (task_models - 1)]] AS positions
+WITH task, task_models, type, sorted,
+     [pos IN positions | [sorted[[i IN range(0, size(sorted) - 1) WHERE upto[i] > pos[0]][0]][0],
+                          sorted[[i IN range(0, size(sorted) - 1) WHERE upto[i] > pos[1]][0]][0], pos[2] - pos[0]]]
+       AS around
+WITH task, task_models, type, sorted,
+     [q IN around | toFloat(q[0]) + q[2] * (q[1] - q[0])] AS quartiles,
+     reduce(n = 0, pair IN sorted | n + pair[0] * pair[1]) AS total
+RETURN task, type.layer_type AS layer_type, type.modules AS modules, task_models AS models,
+       task_models - reduce(n = 0, pair IN sorted | n + CASE WHEN pair[0] = 0 THEN pair[1] ELSE 0 END) AS models_with,
+       sorted[0][0] AS min, quartiles[0] AS q1, quartiles[1] AS median, quartiles[2] AS q3, sorted[-1][0] AS max,
+       round(toFloat(total) / task_models, 3) AS mean
 ORDER BY task, models_with DESC, modules DESC, layer_type;

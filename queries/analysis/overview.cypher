@@ -3,11 +3,15 @@
 // params: {view: 'none', tasks: null}
 // render: table
 
-MATCH (t:Task)<-[:FOR_TASK]-(m:Model {status: 'ok'})-[:HAS_ARCHITECTURE]->(a:Architecture)
-WHERE ($tasks IS NULL OR t.name IN $tasks)
-  AND $view IN m.views
-WITH count(DISTINCT t) AS tasks, count(DISTINCT m) AS models, sum(coalesce(a.module_count, 0)) AS modules_per_model,
-     count(DISTINCT [(m)-[:IN_FAMILY]->(f:Family) | f.name][0]) AS families, collect(DISTINCT a) AS archs
+MATCH (t:Task)-[ta:TASK_ARCHITECTURE {view: $view}]->(a:Architecture)
+WHERE $tasks IS NULL OR t.name IN $tasks
+WITH count(DISTINCT t) AS tasks, sum(ta.models) AS models, sum(ta.models * coalesce(a.module_count, 0)) AS modules_per_model,
+     collect(ta.families) AS family_lists, collect(DISTINCT a) AS archs
+CALL (family_lists) {
+  UNWIND family_lists AS names
+  UNWIND names AS name
+  RETURN count(DISTINCT name) AS families
+}
 WITH tasks, models, families, modules_per_model, size(archs) AS architectures,
      reduce(s = 0, x IN archs | s + coalesce(x.module_count, 0)) AS distinct_modules, archs
 CALL (archs) {

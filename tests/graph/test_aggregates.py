@@ -76,6 +76,9 @@ def test_ingest_then_dedup_leave_counts_equal_to_a_scan(clean_graph: Graph, conf
     reps = clean_graph.read("MATCH (m:Model {task: 'text-classification'}) WHERE m.rep_name RETURN count(m) AS n")
     task = clean_graph.read("MATCH (t:Task {name: 'text-classification'}) RETURN t {.*} AS t")[0]["t"]
     assert task["name_representatives"] == reps[0]["n"] > 0
+    families = clean_graph.read("MATCH (m:Model {status: 'ok'}) RETURN count(DISTINCT m.family) AS n")[0]["n"]
+    overview = run_query("analysis/overview", graph=clean_graph, view="none").iloc[0]
+    assert (int(overview["models"]), int(overview["families"])) == (23, families) and families >= 3
 
 
 def test_writes_no_run_recounted_are_recounted_by_the_next_query(clean_graph: Graph, configs) -> None:
