@@ -14,6 +14,11 @@ from collections.abc import Iterable
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.query_runner import run_named
 
+RELATIONSHIP = "TASK_ARCHITECTURE"
+# What queries/aggregates/refresh_task_architectures.cypher derives on each Task from its models (docs/schema.md).
+TASK_PROPERTIES = ("architecture_counts_stale", "models_listed", "models_built", "models_failed", "models_skipped",
+                   "families", "architectures", "clusters", "name_representatives", "architecture_representatives")
+
 
 def stale_tasks(graph: Graph) -> list[str]:
     """Tasks whose counts are behind their models (or were never counted)."""

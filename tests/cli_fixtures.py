@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from nnstruct.cli.main import main
+from nnstruct.graph import aggregates
 from nnstruct.graph.connection import Graph
 
 TINY_BERT = {"model_type": "bert", "architectures": ["BertForSequenceClassification"], "hidden_size": 32,
@@ -19,12 +20,17 @@ TINY_BERT = {"model_type": "bert", "architectures": ["BertForSequenceClassificat
 
 
 def dump(graph: Graph) -> Counter[str]:
-    """Every node (labels, properties) and relationship (type, properties, both ends) as canonical text."""
+    """Every node (labels, properties) and relationship (type, properties, both ends) as canonical text; without
+    the per-task counts (graph/aggregates.py), which every model written legitimately changes."""
     nodes = graph.read("MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props")
-    text = {row["id"]: json.dumps({"labels": sorted(row["labels"]), "props": row["props"]}, sort_keys=True,
-                                  default=str) for row in nodes}
-    rels = graph.read("MATCH (a)-[r]->(b) RETURN elementId(a) AS a, type(r) AS type, properties(r) AS props, "
-                      "elementId(b) AS b")
+    text = {}
+    for row in nodes:
+        props = row["props"]
+        if "Task" in row["labels"]:
+            props = {k: v for k, v in props.items() if k not in aggregates.TASK_PROPERTIES}
+        text[row["id"]] = json.dumps({"labels": sorted(row["labels"]), "props": props}, sort_keys=True, default=str)
+    rels = graph.read("MATCH (a)-[r]->(b) WHERE type(r) <> $derived RETURN elementId(a) AS a, type(r) AS type, "
+                      "properties(r) AS props, elementId(b) AS b", {"derived": aggregates.RELATIONSHIP})
     canonical = Counter(text.values())
     canonical.update(json.dumps([text[r["a"]], r["type"], r["props"], text[r["b"]]], sort_keys=True, default=str)
                      for r in rels)

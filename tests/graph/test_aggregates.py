@@ -8,6 +8,7 @@ from typing import Any
 
 from nnstruct.analysis.runner import run_query
 from nnstruct.dedup.runner import run_dedup
+from nnstruct.graph import aggregates
 from nnstruct.graph.aggregates import stale_tasks
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.writer import GraphWriter
@@ -66,6 +67,7 @@ def test_ingest_then_dedup_leave_counts_equal_to_a_scan(clean_graph: Graph, conf
     assert stored(clean_graph) == scan
     task = clean_graph.read("MATCH (t:Task {name: 'text-classification'}) RETURN t {.*} AS t")[0]["t"]
     assert (task["models_listed"], task["models_built"], task["models_failed"]) == (9, 8, 1)
+    assert set(task) - {"name", "auto_class", "catalogue_rule"} == set(aggregates.TASK_PROPERTIES)
 
     run_dedup(clean_graph, "both")  # changes which models each view keeps
 
