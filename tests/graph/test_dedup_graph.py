@@ -8,9 +8,6 @@ test runs dedup itself, and each run replaces the labelling of its strategy, so 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import pytest
 from nnstruct.dedup import architecture_similarity, run_dedup
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.schema import init_schema, reset
+from tests.cli_fixtures import invoke
 
 TASK = "text-classification"
 
@@ -182,10 +180,9 @@ def test_rerun_is_idempotent_and_both_strategies_sit_side_by_side(graph: Graph, 
     assert reps == len({row["cluster"]["key"] for row in first["clusters"]})  # one task: one model per cluster
 
 
-def test_cli_prints_the_summary(graph: Graph, population: dict[str, str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "nnstruct.cli.main", "dedup", "--strategy", "both"],
-                          capture_output=True, text=True, env=dict(os.environ), timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "5 models" in done.stderr and "3 families" in done.stderr
-    assert "4 distinct architectures" in done.stderr and "clusters" in done.stderr
-    assert "2 models share 1 architecture: BertForSequenceClassification 12x768" in done.stderr
+def test_dedup_command_prints_the_summary(graph: Graph, population: dict[str, str], monkeypatch, capsys) -> None:
+    done = invoke(["dedup", "--strategy", "both"], monkeypatch, capsys)  # in this process: no interpreter start
+    assert done.code == 0, done.err
+    assert "5 models" in done.err and "3 families" in done.err
+    assert "4 distinct architectures" in done.err and "clusters" in done.err
+    assert "2 models share 1 architecture: BertForSequenceClassification 12x768" in done.err

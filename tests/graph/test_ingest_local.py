@@ -1,7 +1,8 @@
 """The local source: model folders, HF cache snapshots and trees of them, and bad inputs.
 
-The source is a generator of candidates, so most tests call it directly; the end of the file runs
-``nnstruct ingest --source local`` in a child process and checks what lands in Neo4j.
+The source is a generator of candidates, so most tests call it directly; the end of the file runs the
+``nnstruct ingest --source local`` command (in this process: a child process would prove nothing more here) and
+checks its exit code, its messages and what lands in Neo4j.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from nnstruct.errors import NnstructError
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.options import IngestOptions
 from nnstruct.ingest.sources import local as local_source
-from tests.hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture, run_nnstruct  # noqa: F401 - fixtures
+from tests.cli_fixtures import Outcome, invoke
+from tests.hub_fixtures import configs_fixture, hf_home_fixture, hub_fixture  # noqa: F401 - fixtures
 
 
 def collect(*paths: Path, tasks: tuple[str, ...] = ()) -> tuple[list[Candidate], list[str]]:
@@ -189,9 +191,13 @@ def test_an_unknown_task_is_refused(tmp_path, configs):
 # --- through `nnstruct ingest --source local`, into Neo4j -------------------------------------------------------
 
 
-def local_ingest(tmp_path: Path, *args: str):
-    return run_nnstruct(["ingest", "--source", "local", "--workers", "0", *args], {"HF_HUB_OFFLINE": "1"},
-                        cwd=tmp_path)
+@pytest.fixture
+def local_ingest(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    def run(tmp_path: Path, *args: str) -> Outcome:
+        monkeypatch.delenv("NNSTRUCT_CONFIG", raising=False)
+        return invoke(["ingest", "--source", "local", "--workers", "0", *args], monkeypatch, capsys,
+                      env={"HF_HUB_OFFLINE": "1"}, cwd=tmp_path)
+    return run
 
 
 def models_in(graph) -> dict[str, dict]:
@@ -201,7 +207,7 @@ def models_in(graph) -> dict[str, dict]:
     return {row["model"]["id"]: {**row["model"], "for_task": row["task"], "arch": row["arch"]} for row in rows}
 
 
-def test_cli_local_tree_stores_folders_snapshots_and_reasons(clean_graph, tmp_path, configs):
+def test_local_command_stores_folders_snapshots_and_reasons(clean_graph, tmp_path, configs, local_ingest):
     tree = tmp_path / "models"
     bert = save(tree / "my-bert", configs["bert"][1])
     cache_snapshot(tree / "hf-cache", "org/gpt2-tiny", "e" * 40, configs["gpt2"][1])
@@ -210,7 +216,7 @@ def test_cli_local_tree_stores_folders_snapshots_and_reasons(clean_graph, tmp_pa
 
     done = local_ingest(tmp_path, str(tree))
 
-    assert done.returncode == 1, done.stderr  # the broken config failed
+    assert done.code == 1, done.err  # the broken config failed
     models = models_in(clean_graph)
     assert set(models) == {f"local:{p.resolve()}" for p in (bert, broken, bare)} | {"org/gpt2-tiny"}
     mine = models[f"local:{bert.resolve()}"]
@@ -226,13 +232,14 @@ def test_cli_local_tree_stores_folders_snapshots_and_reasons(clean_graph, tmp_pa
         "skipped", "cannot tell the task; pass --tasks", None)
 
 
-def test_cli_local_unknown_model_type_is_recorded_with_its_reason(clean_graph, tmp_path, configs):
+def test_local_command_records_an_unknown_model_type_with_its_reason(clean_graph, tmp_path, configs,
+                                                                     local_ingest):
     odd = save(tmp_path / "odd", {**configs["bert"][1], "model_type": "no-such-type",
                                   "architectures": ["NoSuchForSequenceClassification"]})
 
     done = local_ingest(tmp_path, "--tasks", "text-classification", str(odd))
 
-    assert done.returncode == 2, done.stderr  # nothing at all could be ingested
+    assert done.code == 2, done.err  # nothing at all could be ingested
     model = models_in(clean_graph)[f"local:{odd.resolve()}"]
     assert (model["status"], model["reason"], model["for_task"]) == (
         "skipped", "model_type 'no-such-type' is unknown to the installed transformers", "text-classification")
@@ -248,11 +255,11 @@ def test_cli_local_unknown_model_type_is_recorded_with_its_reason(clean_graph, t
     ],
     ids=["folder-without-config", "missing-path", "unknown-task"],
 )
-def test_cli_local_bad_input_is_one_line_and_exit_2(clean_graph, tmp_path, make, args, message):
+def test_local_command_bad_input_is_one_line_and_exit_2(clean_graph, tmp_path, make, args, message, local_ingest):
     make(tmp_path)
 
     done = local_ingest(tmp_path, *args)
 
-    assert done.returncode == 2
-    assert message in done.stderr and "Traceback" not in done.stderr
+    assert done.code == 2
+    assert message in done.err and "Traceback" not in done.err and len(done.error_lines) == 1
     assert models_in(clean_graph) == {}
