@@ -235,27 +235,24 @@ def test_stop_leaves_no_process_and_is_harmless_when_not_running(server):
     assert status.returncode == 0 and "not running" in status.stdout
 
 
-def test_python_api_starts_when_needed_and_stops(server):
+def test_python_api_starts_when_needed_stops_and_empties_the_graph_only_while_stopped(server):
+    # One restart serves both claims (each Neo4j start costs some 10 s of CPU).
+    from nnstruct.graph.connection import connect
+
     settings = Settings(environ=server.env)
     assert launcher.ensure_running(settings) is True  # the data folder exists: a plain restart
     state = launcher.status(settings)
     assert state.running and state.graph["version"] == NEO4J_VERSION and state.error is None
+    with connect(settings) as graph:
+        graph.write("CREATE (:Scratch)")
+    assert launcher.empty_if_stopped(settings) is False  # running: nothing is touched
+    assert all(folder.is_dir() for folder in server.paths.graph_dirs)
+
     stopped = launcher.stop(settings)
     assert stopped.stopped and not stopped.killed
     assert not servers_of(server.home)
     assert launcher.stop(settings).stopped is False
 
-
-def test_the_graph_is_emptied_only_while_the_server_is_stopped(server):
-    from nnstruct.graph.connection import connect
-
-    settings = Settings(environ=server.env)
-    launcher.ensure_running(settings)
-    with connect(settings) as graph:
-        graph.write("CREATE (:Scratch)")
-    assert launcher.empty_if_stopped(settings) is False  # running: nothing is touched
-    assert all(folder.is_dir() for folder in server.paths.graph_dirs)
-    launcher.stop(settings)
     assert launcher.empty_if_stopped(settings) is True
     assert not any(folder.exists() for folder in server.paths.graph_dirs)
     assert server.paths.password_file.is_file()
