@@ -213,7 +213,7 @@ def count_forward(model: nn.Module, reference: ReferenceInput, repeats: list[Rep
         below = {key: per_module.pop(key) for key in [key for key in per_module if repeat.split(key)]}
         for index, group in enumerate(repeat.groups):
             if f"{root}.{repeat.layer(index)}" not in counts and total:
-                raise RepeatNotRun(repeat.layer(index))
+                raise RepeatNotRun(repeat)
             copies = len(group) - 1
             extra = copies * below.get(repeat.layer(index), 0)
             for ancestor in ancestors(repeat.path) + [repeat.path]:
@@ -238,6 +238,10 @@ def count_forward(model: nn.Module, reference: ReferenceInput, repeats: list[Rep
 
 class RepeatNotRun(Exception):
     """A stack's first layer never ran in the short forward pass: its counts cannot stand for the others."""
+
+    def __init__(self, repeat: Repeat) -> None:
+        super().__init__(repeat.path)
+        self.repeat = repeat
 
 
 def _kernel_volume(module: nn.Module) -> int:
@@ -336,6 +340,24 @@ def _dense_experts(model: nn.Module) -> None:
             setter("batched_mm")
 
 
+def _all_on_meta(model: nn.Module) -> None:
+    """Parameters and buffers the model's code made on the CPU despite the meta device (``nn.Parameter(torch.Tensor(
+    n))``: the legacy constructor ignores the default device; ImageGPT's norms, Deformable DETR's level embeddings,
+    XLNet's biases) replaced by meta tensors of the same shape, where the forward pass runs; a tensor held by several
+    modules (tied) stays one object."""
+    moved: dict[int, torch.Tensor] = {}
+    for module in model.modules():
+        for slots in (module._parameters, module._buffers):
+            for name, tensor in slots.items():
+                if tensor is None or tensor.device.type == "meta":
+                    continue
+                if id(tensor) not in moved:
+                    meta = tensor.detach().to("meta")
+                    moved[id(tensor)] = (nn.Parameter(meta, requires_grad=tensor.requires_grad)
+                                         if isinstance(tensor, nn.Parameter) else meta)
+                slots[name] = moved[id(tensor)]
+
+
 def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> FlopCount:
     """FLOPs of ``model`` (on the meta device) at the reference input: the forward pass if any candidate input
     runs, else the analytic count with the first candidate's error as the reason."""
@@ -347,6 +369,7 @@ def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> 
     model.eval()
     _eager_attention(model)
     _dense_experts(model)
+    _all_on_meta(model)
     try:
         repeats = find_repeats(model)
     except Exception:  # a module the signature cannot read: run every layer
@@ -358,18 +381,43 @@ def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> 
         for parameter in trainable:
             parameter.requires_grad_(False)
         for index, reference in enumerate(inputs):
-            for attempt in _attempts(repeats):
-                try:
-                    return count_forward(model, reference, attempt)
-                except Exception as exc:  # data-dependent code, a missing kernel, inputs the model did not want
-                    if index == 0 and not attempt:
-                        reason = _short(exc)
+            try:
+                return _count_reference(model, reference, repeats)
+            except Exception as exc:  # data-dependent code, a missing kernel, inputs the model did not want
+                if index == 0:
+                    reason = _short(exc)
     finally:
         for parameter in trainable:
             parameter.requires_grad_(True)
     return count_analytic(model, reason, batch, tokens)
 
 
-def _attempts(repeats: list[Repeat]) -> list[list[Repeat]]:
-    """The short forward pass first when the model has stacks, then the full one."""
-    return [repeats, []] if repeats else [[]]
+# Errors of model code that makes a tensor on the CPU (``torch.arange(n)`` without a device) and meets the meta
+# tensors with it: rerun with the meta device as the default device (where the model's own tensors live).
+_DEVICE_MISMATCH = re.compile(r"expected device|same device|on device cpu|device type cpu|on the same device")
+
+
+def _count_reference(model: nn.Module, reference: ReferenceInput, repeats: list[Repeat]) -> FlopCount:
+    """The forward pass on one candidate input: short stacks first; a stack whose first layer never ran (a vision
+    tower a text-only input does not call) runs in full and the others stay short; a short pass that fails runs
+    in full. The last error is raised. A device mismatch between tensors the model code makes on the CPU and the
+    meta tensors is retried once with the meta device as the default device."""
+    short = list(repeats)
+    default_device = contextlib.nullcontext
+    while True:
+        try:
+            with default_device():
+                return count_forward(model, reference, short)
+        except RepeatNotRun as exc:
+            short = [repeat for repeat in short if repeat is not exc.repeat]
+        except Exception as exc:
+            if default_device is contextlib.nullcontext and _DEVICE_MISMATCH.search(str(exc)):
+                default_device = _meta_default
+                continue
+            if not short:
+                raise
+            short = []
+
+
+def _meta_default() -> contextlib.AbstractContextManager[Any]:
+    return torch.device("meta")

@@ -39,6 +39,8 @@ class ReferenceInput:
         """``batch=1 input_ids=1x512`` style: the stored ``reference_input``."""
         parts = [f"batch={self.batch}"]
         parts += [f"{name}={'x'.join(str(d) for d in tensor.shape)}" for name, tensor in self.tensors.items()]
+        parts += [f"{name}={value.tolist()}".replace(" ", "") for name, value in self.options.items()
+                  if isinstance(value, torch.Tensor)]  # values the model reads (an image's patch grid)
         return " ".join(parts)
 
 
@@ -117,6 +119,25 @@ def _pixels(config: Any, batch: int) -> tuple[torch.Tensor, int | None]:
     return (torch.zeros(batch, _channels(config), height, width, device="meta"), _patches(config, height, width))
 
 
+def _frames(config: Any) -> int | None:
+    """Frames of one clip, for video models (their config gives the clip length)."""
+    for part in (config, getattr(config, "vision_config", None)):
+        value = _get(part, "num_frames", "frames_per_clip") if part is not None else None
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def _video(config: Any, batch: int) -> torch.Tensor | None:
+    """One clip at the config's frame count and image size, (batch, frames, channels, height, width) as
+    transformers' video models take it; None for models without a frame count."""
+    frames = _frames(config)
+    if frames is None:
+        return None
+    height, width = _image_size(config)
+    return torch.zeros(batch, frames, _channels(config), height, width, device="meta")
+
+
 def _decoder_tokens(config: Any, tokens: int) -> int:
     limit = _get(config, "max_target_positions", "decoder_max_position_embeddings")
     return min(tokens, limit) if isinstance(limit, int) and limit > 0 else tokens
@@ -151,6 +172,24 @@ def _audio_candidates(config: Any, name: str, batch: int) -> list[dict[str, torc
     return candidates
 
 
+_GRID_NAMES = ("grid_thw", "image_grid_thw")
+
+
+def _patch_grid(config: Any, batch: int, patches_name: str, grid: str) -> ReferenceInput:
+    """Qwen-VL-style vision towers: one image at the reference size as flattened patches (patches, channels x
+    temporal patch x patch x patch), with its grid (1 frame, rows, columns of patches, rows and columns even for a
+    2x2 merge) as a CPU tensor, since the model reads its values to lay out positions."""
+    height, width = _image_size(config)
+    patch = _get_int(config, "patch_size", 14)
+    temporal = _get_int(config, "temporal_patch_size", 1)
+    channels = _get_int(config, "in_channels", 0) or _channels(config)
+    rows, columns = height // patch // 2 * 2, width // patch // 2 * 2
+    tokens = batch * rows * columns
+    patches = torch.zeros(tokens, channels * temporal * patch * patch, device="meta")
+    return ReferenceInput({patches_name: patches}, batch, rows * columns,
+                          options={grid: torch.tensor([[1, rows, columns]] * batch)})
+
+
 def _get_int(config: Any, key: str, default: int) -> int:
     value = getattr(config, key, None)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
@@ -180,21 +219,35 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
             seen_tokens = (seen_tokens or 0) + decoder_length if main == "input_ids" else decoder_length
         return tensors, seen_tokens
 
+    if main not in parameters and "pixel_values" in parameters and "input_ids" not in parameters:
+        main = "pixel_values"  # a vision tower that inherits its language model's main input name
     if main == "input_ids" or (main not in ("pixel_values", "input_features", "input_values")
                                and "input_ids" in parameters):
         tensors, seen = decoder({"input_ids": _ids(batch, length)}, length)
         if "pixel_values" in parameters and getattr(config, "vision_config", None) is not None:
             pixels, _ = _pixels(config, batch)
+            video = _video(config, batch)
+            if video is not None:  # text and a clip (X-CLIP)
+                found.append(ReferenceInput({**tensors, "pixel_values": video}, batch, seen))
             found.append(ReferenceInput({**tensors, "pixel_values": pixels}, batch, seen))
         found.append(ReferenceInput(tensors, batch, seen))
-    elif main == "pixel_values":
-        pixels, patches = _pixels(config, batch)
-        tensors, seen = decoder({"pixel_values": pixels}, patches)
-        found.append(ReferenceInput(tensors, batch, seen))
+    elif main in ("pixel_values", "pixel_values_videos"):
+        video = _video(config, batch)
+        if video is not None:  # a video model: one clip (its token count depends on its tubelets: not given)
+            tensors, _ = decoder({main: video}, None)
+            found.append(ReferenceInput(tensors, batch, None))
+        if main == "pixel_values":
+            pixels, patches = _pixels(config, batch)
+            tensors, seen = decoder({"pixel_values": pixels}, patches)
+            found.append(ReferenceInput(tensors, batch, seen))
     elif main in ("input_features", "input_values"):
         for audio in _audio_candidates(config, main, batch):
             tensors, seen = decoder(audio, None)
             found.append(ReferenceInput(tensors, batch, seen))
+    grid = next((name for name in _GRID_NAMES if name in parameters), None)
+    patches_name = next((name for name in ("hidden_states", "pixel_values") if name in parameters), None)
+    if grid and patches_name:
+        found.append(_patch_grid(config, batch, patches_name, grid))
     if "use_cache" in parameters:  # last resort: no cache (a hybrid cache that cannot be asked its length)
         found += [ReferenceInput(reference.tensors, batch, reference.tokens, options={"use_cache": False})
                   for reference in list(found)]

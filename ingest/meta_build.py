@@ -69,10 +69,11 @@ def module_budget(limit: int = MAX_MODULES) -> Iterator[None]:
 
 
 @contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
+def time_limit(seconds: float | None, cpu: bool = False) -> Iterator[None]:
     """Raise :class:`BuildTimeout` in this thread after ``seconds`` (SIGALRM: the main thread of a worker or of
     the CLI; elsewhere, or without a limit, no limit). A build stuck inside one C call is interrupted when the
-    call returns to Python."""
+    call returns to Python. ``cpu``: seconds of this process's CPU time (SIGPROF), which a loaded machine does not
+    stretch, instead of wall time."""
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -80,13 +81,14 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     def expire(signum: int, frame: Any) -> None:
         raise BuildTimeout
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signum, timer = (signal.SIGPROF, signal.ITIMER_PROF) if cpu else (signal.SIGALRM, signal.ITIMER_REAL)
+    previous = signal.signal(signum, expire)
+    signal.setitimer(timer, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(timer, 0)
+        signal.signal(signum, previous)
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class BuildOutcome:
     cost: dict[str, Any] | None = None  # the Model's cost properties (nnstruct.cost.properties)
     module_flops: dict[str, int] | None = None  # module path -> FLOPs (children included): Module.flops
     cost_seconds: float | None = None
+    cost_cpu_seconds: float | None = None  # the worker's CPU time for the cost (robust on a loaded machine)
 
 
 @dataclass(frozen=True)
@@ -268,7 +271,9 @@ def run_job(job: BuildJob) -> BuildOutcome:
         components=components, components_seconds=round(time.perf_counter() - done, 4),
     )
     if job.cost:
+        cpu = time.process_time()
         outcome.cost, outcome.module_flops = model_cost(model, job)
+        outcome.cost_cpu_seconds = round(time.process_time() - cpu, 4)
         outcome.cost_seconds = round(time.perf_counter() - done - outcome.components_seconds, 4)
     return outcome
 
@@ -284,9 +289,10 @@ def _components(tree: ModuleTree, config: dict[str, Any] | None) -> list[dict[st
         return None
 
 
-# Seconds for the forward pass that counts FLOPs; past it, FLOPs are counted analytically. Short stacks bring almost
-# every catalogue tree under a second; the few past this are state-space models whose meta-device scan runs per token.
-COST_TIMEOUT = 10.0
+# CPU seconds for the forward pass that counts FLOPs; past it, FLOPs are counted analytically. CPU time, so that a
+# loaded machine does not decide the method. Short stacks bring almost every catalogue tree under a second; the few
+# past this are state-space models whose meta-device scan runs per token.
+COST_TIMEOUT = 5.0
 
 
 def model_cost(model: Any, job: BuildJob) -> tuple[dict[str, Any] | None, dict[str, int] | None]:
@@ -298,11 +304,11 @@ def model_cost(model: Any, job: BuildJob) -> tuple[dict[str, Any] | None, dict[s
     try:
         with quiet():
             try:
-                with time_limit(COST_TIMEOUT):
+                with time_limit(COST_TIMEOUT, cpu=True):
                     cost = compute_cost(model, job.config)
             except BuildTimeout:
                 cost = compute_cost(model, job.config, forward=False)
-                cost.flops.reason = f"the forward pass took longer than {COST_TIMEOUT:g} s"
+                cost.flops.reason = f"the forward pass took longer than {COST_TIMEOUT:g} s of CPU time"
     except Exception:  # the cost is an extra: the model is stored without it rather than not at all
         return None, None
     return cost.model_properties(), cost.flops.per_module

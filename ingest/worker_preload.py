@@ -9,6 +9,7 @@ with quiet():
     import transformers  # noqa: F401
     from transformers.models.auto import configuration_auto, modeling_auto  # noqa: F401
 
+    import nnstruct.cost.compute  # noqa: F401  (ingest --cost: every worker would import it)
     import nnstruct.ingest.meta_build  # noqa: F401
     from nnstruct.ingest.tasks import all_tasks
 

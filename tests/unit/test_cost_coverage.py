@@ -1,0 +1,99 @@
+"""What lets more models count FLOPs by their forward pass, each checked against the same model on the CPU.
+
+- parameters a model makes on the CPU despite the meta device (the legacy ``torch.Tensor(n)`` constructor: ImageGPT's
+  norms) are moved to the meta device for the count;
+- video models get one clip (frames from their config);
+- a stack that a text-only input never calls (a VLM's vision tower) runs in full, the others stay short;
+- a vision tower whose forward takes flattened patches and their grid gets one image that way;
+- the cost's time limit counts CPU time, which waiting for a busy core does not use.
+
+The CPU models are small configs of the same classes; equality per module is the claim, as in test_cost_flops.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+import transformers
+from torch import nn
+
+from nnstruct.cost import flops
+from nnstruct.cost.flops import FlopCount, count_flops, count_forward
+from nnstruct.cost.inputs import ReferenceInput, candidates
+from nnstruct.cost.repeats import find_repeats
+from nnstruct.ingest.meta_build import BuildTimeout, time_limit
+
+
+def _build(config: transformers.PretrainedConfig, auto: str, device: str) -> nn.Module:
+    torch.manual_seed(0)
+    with torch.device(device):
+        return getattr(transformers, auto).from_config(config).eval()
+
+
+def _cpu_count(config: transformers.PretrainedConfig, auto: str, reference: ReferenceInput) -> FlopCount:
+    tensors = {key: torch.zeros(tensor.shape, dtype=tensor.dtype) for key, tensor in reference.tensors.items()}
+    model = _build(config, auto, "cpu")
+    return count_forward(model, ReferenceInput(tensors, reference.batch, reference.tokens, options=reference.options))
+
+
+def test_parameters_made_on_the_cpu_are_counted_on_the_meta_device() -> None:
+    config = transformers.ImageGPTConfig(n_layer=2, n_embd=64, n_head=4, vocab_size=513, n_positions=256)
+    meta = _build(config, "AutoModelForImageClassification", "meta")
+    assert any(p.device.type == "cpu" for p in meta.parameters())  # ImageGPT's layer norms: nn.Parameter(Tensor(n))
+    count = count_flops(meta)
+    assert count.method == "forward", count.reason
+    cpu = _cpu_count(config, "AutoModelForImageClassification", candidates(meta)[0])
+    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+
+
+def test_a_video_model_gets_one_clip_at_its_frame_count() -> None:
+    config = transformers.VideoMAEConfig(num_hidden_layers=2, hidden_size=96, intermediate_size=192,
+                                         num_attention_heads=4, num_frames=4, image_size=64, patch_size=16)
+    meta = _build(config, "AutoModelForVideoClassification", "meta")
+    count = count_flops(meta)
+    assert count.method == "forward", count.reason
+    assert count.reference == "batch=1 pixel_values=1x4x3x64x64"
+    cpu = _cpu_count(config, "AutoModelForVideoClassification", candidates(meta)[0])
+    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+
+
+def _tiny_qwen2_vl() -> transformers.Qwen2VLConfig:
+    return transformers.Qwen2VLConfig(
+        text_config={"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 3, "num_attention_heads": 4,
+                     "num_key_value_heads": 2, "vocab_size": 1000, "max_position_embeddings": 128,
+                     "rope_scaling": {"type": "mrope", "mrope_section": [2, 2, 4]}},
+        vision_config={"depth": 2, "embed_dim": 32, "hidden_size": 64, "num_heads": 4, "mlp_ratio": 2},
+    )
+
+
+def test_a_stack_the_input_never_calls_runs_in_full_and_the_others_stay_short(monkeypatch) -> None:
+    meta = _build(_tiny_qwen2_vl(), "AutoModelForImageTextToText", "meta")
+    repeats = find_repeats(meta)
+    assert {repeat.path for repeat in repeats} >= {"model.visual.blocks", "model.language_model.layers"}
+    passes: list[tuple[str, set[str]]] = []  # (reference, stacks run short) of every pass that ran to the end
+
+    def recording(model: nn.Module, reference: ReferenceInput, short: list | None = None) -> FlopCount:
+        result = count_forward(model, reference, short)
+        passes.append((reference.describe(), {repeat.path for repeat in short or []}))
+        return result
+
+    monkeypatch.setattr(flops, "count_forward", recording)
+    count = count_flops(meta, tokens=32)
+    assert passes == [("batch=1 input_ids=1x32", {"model.language_model.layers"})]
+    assert count.method == "forward", count.reason
+    assert count.reference == "batch=1 input_ids=1x32"  # text only: the image candidate needs image tokens
+    full = count_forward(meta, next(c for c in candidates(meta, tokens=32) if "pixel_values" not in c.tensors))
+    assert (count.total, count.attention, count.per_module) == (full.total, full.attention, full.per_module)
+    assert "model.visual.blocks.0" not in count.per_module  # the vision tower never ran
+    assert count.per_module["model.language_model.layers.2"] == count.per_module["model.language_model.layers.0"]
+
+
+def test_a_cpu_time_limit_ignores_waiting_and_stops_work() -> None:
+    with time_limit(0.2, cpu=True):
+        time.sleep(0.4)  # waiting (for a core, here for the clock) uses no CPU time
+    with pytest.raises(BuildTimeout), time_limit(0.2, cpu=True):
+        began = time.process_time()
+        while time.process_time() - began < 5:
+            pass
