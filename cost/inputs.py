@@ -9,6 +9,7 @@ model takes it (log-mel input features or raw samples at 16 kHz). Models whose f
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,8 +158,12 @@ def _audio_candidates(config: Any, name: str, batch: int) -> list[dict[str, torc
     if name == "input_values":
         samples = AUDIO_SECONDS * _audio_int(config, "sampling_rate", SAMPLING_RATE)
         channels = _audio_int(config, "audio_channels", 1)
-        return [{name: torch.zeros(batch, samples, device="meta")},
-                {name: torch.zeros(batch, channels, samples, device="meta")}]
+        found = [{name: torch.zeros(batch, samples, device="meta")},
+                 {name: torch.zeros(batch, channels, samples, device="meta")}]
+        mels, length = _audio_int(config, "num_mel_bins", 0), _audio_int(config, "max_length", 0)
+        if mels and length:  # a spectrogram of the model's own length (Audio Spectrogram Transformer)
+            found.append({name: torch.zeros(batch, length, mels, device="meta")})
+        return found
     mels = _audio_int(config, "num_mel_bins", 0)
     features = _audio_int(config, "input_feat_per_channel", 0) * _audio_int(config, "input_channels", 1)
     features = (features or _audio_int(config, "feature_size", 0)
@@ -188,6 +193,19 @@ def _patch_grid(config: Any, batch: int, patches_name: str, grid: str) -> Refere
     patches = torch.zeros(tokens, channels * temporal * patch * patch, device="meta")
     return ReferenceInput({patches_name: patches}, batch, rows * columns,
                           options={grid: torch.tensor([[1, rows, columns]] * batch)})
+
+
+def _native_resolution(config: Any, batch: int, text: dict[str, torch.Tensor]) -> ReferenceInput:
+    """NaFlex-style vision encoders (SigLIP 2): one square image of the config's patch budget as flattened patches
+    (batch, patches, channels x patch x patch), all of them valid, with its shape in patches as a CPU tensor (the
+    model reads it to resize its position embeddings); with ``text``, the text too (zero-shot models)."""
+    vision = getattr(config, "vision_config", None) or config
+    side = math.isqrt(_get_int(vision, "num_patches", 256))
+    patch = _get_int(vision, "patch_size", 16)
+    tensors = {"pixel_values": torch.zeros(batch, side * side, _channels(vision) * patch * patch, device="meta"),
+               "pixel_attention_mask": torch.ones(batch, side * side, dtype=torch.long, device="meta"), **text}
+    tokens = text["input_ids"].shape[1] if text else side * side  # as for CLIP-style models: the text's tokens
+    return ReferenceInput(tensors, batch, tokens, options={"spatial_shapes": torch.tensor([[side, side]] * batch)})
 
 
 def _get_int(config: Any, key: str, default: int) -> int:
@@ -248,6 +266,9 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
     patches_name = next((name for name in ("hidden_states", "pixel_values") if name in parameters), None)
     if grid and patches_name:
         found.append(_patch_grid(config, batch, patches_name, grid))
+    if "spatial_shapes" in parameters and "pixel_values" in parameters:
+        text = {"input_ids": _ids(batch, length)} if "input_ids" in parameters else {}
+        found.append(_native_resolution(config, batch, text))
     if "use_cache" in parameters:  # last resort: no cache (a hybrid cache that cannot be asked its length)
         found += [ReferenceInput(reference.tensors, batch, reference.tokens, options={"use_cache": False})
                   for reference in list(found)]
