@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 import time
 import weakref
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,6 +191,25 @@ def _attention_under(model: nn.Module, counts: dict[str, dict[Any, int]], prefix
     return total
 
 
+# transformers' own switch for its input consistency checks (``torch_compilable_check``: the spatial shapes of
+# RT-DETR v2 and D-FINE sum to the encoder's length, a VLM's image tokens match its image features). A check only
+# raises or passes, it never changes what is computed; on the meta device it cannot be evaluated (``.item()``).
+_CHECKS_SWITCH = "TRANSFORMERS_DISABLE_TORCH_CHECK"
+
+
+@contextlib.contextmanager
+def _input_checks_off() -> Iterator[None]:
+    previous = os.environ.get(_CHECKS_SWITCH)
+    os.environ[_CHECKS_SWITCH] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(_CHECKS_SWITCH, None)
+        else:
+            os.environ[_CHECKS_SWITCH] = previous
+
+
 def count_forward(model: nn.Module, reference: ReferenceInput, repeats: list[Repeat] | None = None) -> FlopCount:
     """Run ``model`` once on ``reference`` under FlopCounterMode; raises what the forward pass raises. With
     ``repeats`` (:mod:`nnstruct.cost.repeats`), each stack runs one layer per group of alike layers and the others
@@ -197,7 +218,7 @@ def count_forward(model: nn.Module, reference: ReferenceInput, repeats: list[Rep
     paths = [path for path, _ in model.named_modules()]
     repeats = repeats or []
     root = type(model).__name__
-    with short_stacks(model, repeats):
+    with short_stacks(model, repeats), _input_checks_off():
         live = _LiveBytes(model)
         with torch.no_grad(), FlopCounterMode(display=False) as counter, live:
             model(**reference.tensors, **reference.options)

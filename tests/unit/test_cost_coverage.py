@@ -29,7 +29,8 @@ from nnstruct.ingest.meta_build import BuildTimeout, time_limit
 def _build(config: transformers.PretrainedConfig, auto: str, device: str) -> nn.Module:
     torch.manual_seed(0)
     with torch.device(device):
-        return getattr(transformers, auto).from_config(config).eval()
+        cls = getattr(transformers, auto)
+        return (cls.from_config(config) if auto.startswith("Auto") else cls._from_config(config)).eval()
 
 
 def _cpu_count(config: transformers.PretrainedConfig, auto: str, reference: ReferenceInput) -> FlopCount:
@@ -97,3 +98,38 @@ def test_a_cpu_time_limit_ignores_waiting_and_stops_work() -> None:
         began = time.process_time()
         while time.process_time() - began < 5:
             pass
+
+
+def test_input_checks_transformers_can_switch_off_do_not_stop_the_count() -> None:
+    """RT-DETR v2 checks that its spatial shapes sum to the encoder's length (``torch_compilable_check``), which the
+    meta device cannot evaluate; the count runs with transformers' switch for those checks and equals the CPU's."""
+    config = transformers.RTDetrV2Config(encoder_layers=1, decoder_layers=2, num_queries=20)
+    meta = _build(config, "AutoModelForObjectDetection", "meta")
+    count = count_flops(meta)
+    assert count.method == "forward", count.reason
+    cpu = _cpu_count(config, "AutoModelForObjectDetection", candidates(meta)[0])
+    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+
+
+def test_an_audio_spectrogram_model_gets_a_spectrogram_of_its_length() -> None:
+    config = transformers.ASTConfig(num_hidden_layers=2, hidden_size=96, intermediate_size=192, num_attention_heads=4,
+                                    max_length=256, num_mel_bins=64)
+    meta = _build(config, "AutoModelForAudioClassification", "meta")
+    count = count_flops(meta)
+    assert count.method == "forward", count.reason
+    assert count.reference == "batch=1 input_values=1x256x64"
+    reference = next(c for c in candidates(meta) if c.describe() == count.reference)
+    cpu = _cpu_count(config, "AutoModelForAudioClassification", reference)
+    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+
+
+def test_a_naflex_vision_encoder_gets_patches_and_their_shape() -> None:
+    config = transformers.Siglip2VisionConfig(num_hidden_layers=2, hidden_size=96, intermediate_size=192,
+                                              num_attention_heads=4, num_patches=64, patch_size=16)
+    meta = _build(config, "Siglip2VisionModel", "meta")
+    count = count_flops(meta)
+    assert count.method == "forward", count.reason
+    assert count.reference == "batch=1 pixel_values=1x64x768 pixel_attention_mask=1x64 spatial_shapes=[[8,8]]"
+    reference = next(c for c in candidates(meta) if c.describe() == count.reference)
+    cpu = _cpu_count(config, "Siglip2VisionModel", reference)
+    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
