@@ -177,6 +177,29 @@ def _audio_candidates(config: Any, name: str, batch: int) -> list[dict[str, torc
     return candidates
 
 
+def _series(config: Any, batch: int, parameters: set[str]) -> list[ReferenceInput]:
+    """Time-series models: one window of the config's context length (plus the longest lag, for models that build
+    lagged features from it), every value observed, with zero time features where the model takes them."""
+    context = _get_int(config, "context_length", 0)
+    if not context:
+        return []
+    channels = _get_int(config, "num_input_channels", 0) or _get_int(config, "input_size", 1)
+    lags = getattr(config, "lags_sequence", None)
+    length = context + (max(lags) if isinstance(lags, list | tuple) and lags else 0)
+    shape = (batch, length, channels) if channels > 1 or "num_input_channels" in config.to_dict() else (batch, length)
+    tensors = {"past_values": torch.zeros(*shape, device="meta")}
+    if "past_observed_mask" in parameters:
+        tensors["past_observed_mask"] = torch.ones(*shape, device="meta")
+    if "past_time_features" in parameters:
+        tensors["past_time_features"] = torch.zeros(batch, length, _get_int(config, "num_time_features", 0),
+                                                    device="meta")
+    if "past_values_padding" in parameters:  # TimesFM: no padding, and a frequency class
+        tensors["past_values_padding"] = torch.zeros(*shape, device="meta")
+    if "freq" in parameters:
+        tensors["freq"] = torch.zeros(batch, 1, dtype=torch.long, device="meta")
+    return [ReferenceInput(tensors, batch, context)]
+
+
 _GRID_NAMES = ("grid_thw", "image_grid_thw")
 
 
@@ -233,7 +256,9 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
     def decoder(tensors: Tensors, seen_tokens: int | None) -> tuple[Tensors, int | None]:
         if "decoder_input_ids" in parameters and getattr(config, "is_encoder_decoder", False):
             decoder_length = _decoder_tokens(config, length)
-            tensors = {**tensors, "decoder_input_ids": _ids(batch, decoder_length)}
+            # audio-token decoders (MusicGen) take one row of tokens per codebook
+            codebooks = _get_int(getattr(config, "decoder", None), "num_codebooks", 1)
+            tensors = {**tensors, "decoder_input_ids": _ids(batch * codebooks, decoder_length)}
             seen_tokens = (seen_tokens or 0) + decoder_length if main == "input_ids" else decoder_length
         return tensors, seen_tokens
 
@@ -258,6 +283,8 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
             pixels, patches = _pixels(config, batch)
             tensors, seen = decoder({"pixel_values": pixels}, patches)
             found.append(ReferenceInput(tensors, batch, seen))
+    elif main == "past_values":
+        found += _series(config, batch, parameters)
     elif main in ("input_features", "input_values"):
         for audio in _audio_candidates(config, main, batch):
             tensors, seen = decoder(audio, None)

@@ -133,3 +133,32 @@ def test_a_naflex_vision_encoder_gets_patches_and_their_shape() -> None:
     reference = next(c for c in candidates(meta) if c.describe() == count.reference)
     cpu = _cpu_count(config, "Siglip2VisionModel", reference)
     assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+
+
+@pytest.mark.parametrize(("config", "reference"), [
+    (lambda: transformers.PatchTSTConfig(num_hidden_layers=2, d_model=64, num_attention_heads=4, ffn_dim=128,
+                                         context_length=64, patch_length=8, patch_stride=8, num_input_channels=3),
+     "batch=1 past_values=1x64x3 past_observed_mask=1x64x3"),
+    (lambda: transformers.TimeSeriesTransformerConfig(prediction_length=12, context_length=12, d_model=32,
+                                                      encoder_layers=2, decoder_layers=2),
+     "batch=1 past_values=1x19 past_observed_mask=1x19 past_time_features=1x19x0"),
+])
+def test_a_time_series_model_gets_one_window_of_its_context(config, reference: str) -> None:
+    meta = _build(config(), "AutoModel", "meta")
+    count = count_flops(meta)
+    assert count.method == "forward", count.reason
+    assert count.reference == reference
+    cpu = _cpu_count(config(), "AutoModel", next(c for c in candidates(meta) if c.describe() == reference))
+    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+
+
+def test_an_audio_token_decoder_gets_a_row_of_tokens_per_codebook() -> None:
+    decoder = {"num_hidden_layers": 1, "hidden_size": 64, "ffn_dim": 128, "num_attention_heads": 4,
+               "num_codebooks": 4, "vocab_size": 128}
+    config = transformers.MusicgenConfig(text_encoder={"model_type": "t5", "d_model": 64, "d_ff": 128, "num_layers": 1,
+                                                       "num_heads": 4, "vocab_size": 100},
+                                         audio_encoder={"model_type": "encodec"}, decoder=decoder)
+    meta = _build(config, "AutoModelForTextToWaveform", "meta")
+    count = count_flops(meta, tokens=16)
+    assert count.method == "forward", count.reason
+    assert count.reference == "batch=1 input_ids=1x16 decoder_input_ids=4x16"
