@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import clean, scratch_server  # noqa: E402  (bench/ingest.py: the scratch server)
+from ingest import clean, print_rows, scratch_server, skip_set  # noqa: E402  (bench/ingest.py)
 
 
 def _reason_kind(reason: str | None) -> str:
@@ -274,7 +274,7 @@ def main() -> None:
     parser.add_argument("--configured-server", action="store_true",
                         help="use (and wipe!) the server NNSTRUCT_*/NEO4J_* configure instead of a scratch one")
     args = parser.parse_args()
-    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    skip = skip_set(args.skip)
 
     from nnstruct.ingest.quiet import silence_libraries
 
@@ -299,9 +299,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} at start, "
           f"{os.getloadavg()[0]:.1f} at end (shared machine: figures are indicative); "
           f"torch {torch.__version__}, transformers {transformers.__version__}")
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support.fake_hub
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import scratch_server  # noqa: E402  (bench/ingest.py: the scratch Neo4j)
+from ingest import scratch_server, skip_set  # noqa: E402  (bench/ingest.py)
 
 NNSTRUCT = str(Path(sys.executable).with_name("nnstruct"))
 GIB = 1024 ** 3
@@ -422,7 +422,7 @@ def main() -> None:
     parser.add_argument("--bolt-port", type=int)
     parser.add_argument("--http-port", type=int)
     args = parser.parse_args()
-    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    skip = skip_set(args.skip)
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     say(machine())
     with scratch_server(args.home, args.bolt_port, args.http_port, prefix="nnstruct-hub-scale-"):

@@ -37,6 +37,18 @@ NNSTRUCT = str(Path(sys.executable).with_name("nnstruct"))
 REAL_WEIGHTS_MAX_PARAMS = 150_000_000  # keep the real-weights builds within memory and minutes
 
 
+def skip_set(text: str) -> set[str]:
+    """The parts a ``--skip a,b`` option names."""
+    return {part.strip() for part in text.split(",") if part.strip()}
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """A bench's figures, one ``name  value`` line each, the names aligned."""
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
 @contextmanager
 def scratch_server(home: Path | None = None, bolt: int | None = None, http: int | None = None,
                    prefix: str = "nnstruct-ingest-bench-") -> Iterator[None]:
@@ -241,7 +253,7 @@ def main() -> None:
     parser.add_argument("--configured-server", action="store_true",
                         help="use (and wipe!) the server NNSTRUCT_*/NEO4J_* configure instead of a scratch one")
     args = parser.parse_args()
-    skip = {part.strip() for part in args.skip.split(",") if part.strip()}
+    skip = skip_set(args.skip)
 
     from nnstruct.ingest.quiet import silence_libraries
 
@@ -268,9 +280,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} at start, "
           f"{os.getloadavg()[0]:.1f} at end (shared machine: figures are indicative); "
           f"torch {torch.__version__}, transformers {transformers.__version__}")
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

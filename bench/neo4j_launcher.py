@@ -28,6 +28,9 @@ import psutil
 
 from nnstruct.graph.server.ports import free_port
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import print_rows  # noqa: E402  (bench/ingest.py)
+
 NNSTRUCT = str(Path(sys.executable).with_name("nnstruct"))
 
 
@@ -93,9 +96,7 @@ def main() -> None:
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
           f"Maven repository: {'~/.m2 (warm)' if options.warm_maven else 'empty'}")
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":
