@@ -39,6 +39,16 @@ def _cpu_count(config: transformers.PretrainedConfig, auto: str, reference: Refe
     return count_forward(model, ReferenceInput(tensors, reference.batch, reference.tokens, options=reference.options))
 
 
+def _assert_forward_at(config: transformers.PretrainedConfig, auto: str, reference: str) -> None:
+    """The meta count runs forward at ``reference`` and equals the CPU's count at the same input, per module."""
+    meta = _build(config, auto, "meta")
+    count = count_flops(meta)
+    assert count.method == "forward", count.reason
+    assert count.reference == reference
+    cpu = _cpu_count(config, auto, next(c for c in candidates(meta) if c.describe() == reference))
+    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+
+
 def test_parameters_made_on_the_cpu_are_counted_on_the_meta_device() -> None:
     config = transformers.ImageGPTConfig(n_layer=2, n_embd=64, n_head=4, vocab_size=513, n_positions=256)
     meta = _build(config, "AutoModelForImageClassification", "meta")
@@ -114,25 +124,14 @@ def test_input_checks_transformers_can_switch_off_do_not_stop_the_count() -> Non
 def test_an_audio_spectrogram_model_gets_a_spectrogram_of_its_length() -> None:
     config = transformers.ASTConfig(num_hidden_layers=2, hidden_size=96, intermediate_size=192, num_attention_heads=4,
                                     max_length=256, num_mel_bins=64)
-    meta = _build(config, "AutoModelForAudioClassification", "meta")
-    count = count_flops(meta)
-    assert count.method == "forward", count.reason
-    assert count.reference == "batch=1 input_values=1x256x64"
-    reference = next(c for c in candidates(meta) if c.describe() == count.reference)
-    cpu = _cpu_count(config, "AutoModelForAudioClassification", reference)
-    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+    _assert_forward_at(config, "AutoModelForAudioClassification", "batch=1 input_values=1x256x64")
 
 
 def test_a_naflex_vision_encoder_gets_patches_and_their_shape() -> None:
     config = transformers.Siglip2VisionConfig(num_hidden_layers=2, hidden_size=96, intermediate_size=192,
                                               num_attention_heads=4, num_patches=64, patch_size=16)
-    meta = _build(config, "Siglip2VisionModel", "meta")
-    count = count_flops(meta)
-    assert count.method == "forward", count.reason
-    assert count.reference == "batch=1 pixel_values=1x64x768 pixel_attention_mask=1x64 spatial_shapes=[[8,8]]"
-    reference = next(c for c in candidates(meta) if c.describe() == count.reference)
-    cpu = _cpu_count(config, "Siglip2VisionModel", reference)
-    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+    _assert_forward_at(config, "Siglip2VisionModel",
+                       "batch=1 pixel_values=1x64x768 pixel_attention_mask=1x64 spatial_shapes=[[8,8]]")
 
 
 @pytest.mark.parametrize(("config", "reference"), [
@@ -144,12 +143,7 @@ def test_a_naflex_vision_encoder_gets_patches_and_their_shape() -> None:
      "batch=1 past_values=1x19 past_observed_mask=1x19 past_time_features=1x19x0"),
 ])
 def test_a_time_series_model_gets_one_window_of_its_context(config, reference: str) -> None:
-    meta = _build(config(), "AutoModel", "meta")
-    count = count_flops(meta)
-    assert count.method == "forward", count.reason
-    assert count.reference == reference
-    cpu = _cpu_count(config(), "AutoModel", next(c for c in candidates(meta) if c.describe() == reference))
-    assert (count.total, count.per_module) == (cpu.total, cpu.per_module)
+    _assert_forward_at(config(), "AutoModel", reference)
 
 
 def test_an_audio_token_decoder_gets_a_row_of_tokens_per_codebook() -> None:
