@@ -1,4 +1,4 @@
-"""Helpers for the ingest tests: catalogue candidates, remote-code model folders, and graph snapshots."""
+"""Helpers for the ingest tests: catalogue and hub-like candidates, remote-code model folders, and graph snapshots."""
 
 from __future__ import annotations
 
@@ -18,6 +18,23 @@ def catalogue_candidate(model_type: str, task: str, **overrides: Any) -> Candida
     """The transformers source's candidate for (model_type, task), its default config changed by ``overrides``."""
     config = {**default_config(model_type), **overrides}
     return Candidate(model_id(model_type, task), task, "transformers", config=config)
+
+
+def hub_like(configs: dict[str, tuple[str, dict[str, Any]]], count: int) -> list[Candidate]:
+    """``count`` hub candidates over three tiny configs (downloads falling, hub creation dates over three months),
+    plus one failed and one skipped by the source."""
+    names = ["bert", "gpt2", "vit"]
+    months = ["2023-01", "2023-02", "2024-07"]
+    out = []
+    for i in range(count):
+        name = names[i % len(names)]
+        task, config = configs[name]
+        out.append(Candidate(f"org{i % 3}/{name}-{i}", task, "hub", config=config,
+                             metadata={"downloads": count - i, "likes": i, "pipeline_tag": task,
+                                       "created_at": f"{months[i % 3]}-05T10:00:00Z"}))
+    out.append(Candidate("org/gone", "text-classification", "hub", status="failed", reason="not found (HTTP 404)"))
+    out.append(Candidate("org/gated", "fill-mask", "hub", status="skipped", reason="gated model"))
+    return out
 
 
 def ingest(graph: Graph, candidates: list[Candidate], workers: int = 0, **options: Any) -> IngestResult:

@@ -12,25 +12,8 @@ from nnstruct.graph import aggregates
 from nnstruct.graph.aggregates import stale_tasks
 from nnstruct.graph.connection import Graph
 from nnstruct.graph.writer import GraphWriter
-from nnstruct.ingest.candidates import Candidate
 from tests.hub_fixtures import configs_fixture  # noqa: F401 - fixture
-from tests.ingest_fixtures import ingest
-
-MONTHS = ["2023-01", "2023-02", "2024-07"]
-
-
-def candidates(configs: dict, count: int) -> list[Candidate]:
-    """Hub-like models over three tiny configs (two tasks share a config's tree), with downloads and creation
-    dates, plus one the source could not fetch."""
-    names = ["bert", "gpt2", "vit"]
-    out = []
-    for i in range(count):
-        name = names[i % len(names)]
-        task, config = configs[name]
-        out.append(Candidate(f"org{i % 4}/{name}-{i}", task, "hub", config=config,
-                             metadata={"downloads": (i * 7) % 11, "created_at": f"{MONTHS[i % 3]}-05T10:00:00Z"}))
-    out.append(Candidate("org/gone", "text-classification", "hub", status="failed", reason="not found (HTTP 404)"))
-    return out
+from tests.ingest_fixtures import hub_like, ingest
 
 
 def counted(graph: Graph) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -59,7 +42,7 @@ def stored(graph: Graph) -> dict[tuple[str, str, str], dict[str, Any]]:
 
 
 def test_ingest_then_dedup_leave_counts_equal_to_a_scan(clean_graph: Graph, configs) -> None:
-    ingest(clean_graph, candidates(configs, 23), write_batch=4)
+    ingest(clean_graph, hub_like(configs, 23), write_batch=4)
 
     assert stale_tasks(clean_graph) == []
     scan = counted(clean_graph)
@@ -84,7 +67,7 @@ def test_ingest_then_dedup_leave_counts_equal_to_a_scan(clean_graph: Graph, conf
 
 
 def test_writes_no_run_recounted_are_recounted_by_the_next_query(clean_graph: Graph, configs) -> None:
-    ingest(clean_graph, candidates(configs, 9))
+    ingest(clean_graph, hub_like(configs, 9))
     before = stored(clean_graph)
     arch = clean_graph.read("MATCH (m:Model {id: 'org0/bert-0'})-[:HAS_ARCHITECTURE]->(a) RETURN a.hash AS h")[0]["h"]
     old_task = configs["bert"][0]

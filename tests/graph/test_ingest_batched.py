@@ -10,21 +10,7 @@ from nnstruct.graph.schema import init_schema, reset
 from nnstruct.ingest.candidates import Candidate
 from nnstruct.ingest.shard import in_shard
 from tests.hub_fixtures import configs_fixture  # noqa: F401 - fixture
-from tests.ingest_fixtures import ingest, snapshot
-
-
-def hub_like(configs: dict, count: int) -> list[Candidate]:
-    """``count`` hub candidates over three tiny configs, plus one failed and one skipped by the source."""
-    names = ["bert", "gpt2", "vit"]
-    out = []
-    for i in range(count):
-        name = names[i % len(names)]
-        task, config = configs[name]
-        out.append(Candidate(f"org{i % 3}/{name}-{i}", task, "hub", config=config,
-                             metadata={"downloads": count - i, "likes": i, "pipeline_tag": task}))
-    out.append(Candidate("org/gone", "text-classification", "hub", status="failed", reason="not found (HTTP 404)"))
-    out.append(Candidate("org/gated", "fill-mask", "hub", status="skipped", reason="gated model"))
-    return out
+from tests.ingest_fixtures import hub_like, ingest, snapshot
 
 
 def model_properties(graph: Graph) -> list[dict[str, Any]]:
