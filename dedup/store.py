@@ -48,8 +48,7 @@ def read_features(graph: Graph, label: str, settings: WlSettings) -> tuple[dict[
 def write_features(graph: Graph, features: Sequence[tuple[str, TreeFeatures]]) -> None:
     """Store features computed from the modules, so the next dedup reads them (one transaction per batch)."""
     rows = [{"hash": arch_hash, "properties": tree.properties()} for arch_hash, tree in features]
-    for start in range(0, len(rows), TREE_BATCH):
-        run_named(graph, "dedup/write_features", {"rows": rows[start:start + TREE_BATCH]}, write=True)
+    _run_batches(graph, "write_features", {"rows": rows}, "rows", TREE_BATCH)
 
 
 def read_trees(graph: Graph, hashes: Sequence[str], batch: int = TREE_BATCH) -> Iterator[StoredTree]:
@@ -71,13 +70,13 @@ def _run(tx: ManagedTransaction, name: str, params: dict[str, Any], batched: str
     run_in(tx, load(f"dedup/{name}"), params, batched, BATCH)
 
 
-def _run_batches(graph: Graph, name: str, params: dict[str, Any], batched: str) -> None:
-    """A per-model statement in transactions of ``BATCH`` rows each: in one transaction, 100,000 models' labels
-    outgrow the transaction memory of a server with the default 1 GiB heap."""
+def _run_batches(graph: Graph, name: str, params: dict[str, Any], batched: str, batch: int = BATCH) -> None:
+    """``dedup/<name>`` in transactions of ``batch`` rows of ``params[batched]`` each: in one transaction, 100,000
+    models' labels outgrow the transaction memory of a server with the default 1 GiB heap."""
     query = load(f"dedup/{name}")
     rows = params[batched]
-    for start in range(0, len(rows), BATCH):
-        chunk = {**params, batched: rows[start:start + BATCH]}
+    for start in range(0, len(rows), batch):
+        chunk = {**params, batched: rows[start:start + batch]}
         graph.write_transaction(lambda tx, chunk=chunk: run_in(tx, query, chunk))
 
 
