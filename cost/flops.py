@@ -10,9 +10,10 @@ a model to eager attention where it has it: the same count, and faster on the me
 more small ops). The SDPA ops anywhere, and batched matmuls inside attention modules, are the "attention" share,
 which grows with the square of the sequence length; everything else grows linearly.
 
-Two things make the pass cheap and let it run where the meta device alone would stop: stacks of alike layers run
-one layer per group and the others get its counts (:mod:`nnstruct.cost.repeats`), and ``all``/``any`` checks on
-meta tensors are answered for the reference input (:mod:`nnstruct.cost.answers`).
+Three things make the pass cheap or let it run where the meta device alone would stop: stacks of alike layers run
+one layer per group and the others get its counts (:mod:`nnstruct.cost.repeats`), repeated meta-kernel calls are
+answered from a cache (:mod:`nnstruct.cost.meta_cache`), and ``all``/``any`` checks on meta tensors are answered for
+the reference input (:mod:`nnstruct.cost.answers`).
 
 When the forward pass cannot run on the meta device (data-dependent control flow such as ``.item()``, inputs the
 model wants that cannot be synthesised, a missing kernel), FLOPs are counted analytically from the module shapes at
@@ -42,6 +43,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from nnstruct.cost.answers import answer_for, is_value_read
 from nnstruct.cost.inputs import ReferenceInput, candidates, reference_tokens
+from nnstruct.cost.meta_cache import PYTHON_KEYS, MetaKernelCache, call
 from nnstruct.cost.repeats import Repeat, ancestors, find_repeats, short_stacks
 
 # Attention ops wherever they run, and batched matmuls when they run inside an attention module (eager attention's
@@ -78,11 +80,33 @@ def counter_version() -> str:
     return f"torch {torch.__version__} FlopCounterMode"
 
 
+_COUNTED = set(FlopCounterMode(display=False).flop_registry)
+_UNCOUNTED: dict[Any, bool] = {}
+
+
+def _uncounted(func: Any) -> bool:
+    """The counter gives ``func`` no FLOPs and does not decompose it (it has no ``CompositeImplicitAutograd``
+    kernel), so it can skip the counter: what the counter sees is the same."""
+    answer = _UNCOUNTED.get(func)
+    if answer is None:
+        answer = _UNCOUNTED[func] = (
+            isinstance(func, torch._ops.OpOverload) and func.overloadpacket not in _COUNTED
+            and not torch._C._dispatch_has_kernel_for_dispatch_key(func.name(), "CompositeImplicitAutograd"))
+    return answer
+
+
+def _kernel(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``func``'s kernel, without the dispatch modes below the caller's (the counter, the cache's own mode)."""
+    with torch._C._ExcludeDispatchKeyGuard(PYTHON_KEYS):
+        return func(*args, **kwargs)
+
+
 class _LiveBytes(TorchDispatchMode):
     """Peak bytes of tensors alive at once among the outputs of the ops run inside it (inference activations:
     meta tensors are freed when their last reference goes, which ``weakref.finalize`` observes). It also answers
-    ``all``/``any`` checks on meta tensors for the reference input (:mod:`nnstruct.cost.answers`): one mode, since
-    every mode costs Python per op."""
+    ``all``/``any`` checks on meta tensors for the reference input (:mod:`nnstruct.cost.answers`), and runs the ops
+    the counter gives no FLOPs itself, through the meta-kernel cache (:mod:`nnstruct.cost.meta_cache`): one mode
+    for all of it, since every mode costs Python per op."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
@@ -104,7 +128,11 @@ class _LiveBytes(TorchDispatchMode):
             if key in self._answers:
                 self.answered += 1
                 return self._answers[key]
-        out = func(*args, **(kwargs or {}))
+        kwargs = kwargs or {}
+        if _uncounted(func):  # from the cache, or its kernel straight away: each mode passed costs Python
+            out = call(func, args, kwargs, lambda: _kernel(func, args, kwargs))
+        else:
+            out = func(*args, **kwargs)
         answer = answer_for(func)
         if answer is not None and isinstance(out, torch.Tensor) and out.device.type == "meta" and out.numel() == 1:
             self._answers[out.untyped_storage()._cdata] = answer
@@ -171,14 +199,17 @@ def _is_attention(path: str, attention: set[str]) -> bool:
     return any(".".join(parts[:depth]) in attention for depth in range(1, len(parts) + 1))
 
 
-def _attention_under(model: nn.Module, counts: dict[str, dict[Any, int]], prefix: str | None = None) -> int:
+def _attention_modules(model: nn.Module) -> set[str]:
+    return {path for path, module in model.named_modules() if path and _ATTENTION_CLASS.search(type(module).__name__)}
+
+
+def _attention_under(model: nn.Module, counts: dict[str, dict[Any, int]], attention: set[str],
+                     prefix: str | None = None) -> int:
     """The quadratic share of the ops counted under ``prefix`` (None: the whole pass): attention ops anywhere, plus
-    batched matmuls inside the outermost attention modules."""
+    batched matmuls inside the outermost ``attention`` modules."""
     root = type(model).__name__
     key = "Global" if prefix is None else (f"{root}.{prefix}" if prefix else root)
     total = sum(v for op, v in counts.get(key, {}).items() if any(part in _op_name(op) for part in _ATTENTION_OPS))
-    attention = {path for path, module in model.named_modules()
-                 if path and _ATTENTION_CLASS.search(type(module).__name__)}
     if prefix and _is_attention(prefix, attention):  # the whole subtree is inside one attention module
         return total + sum(v for op, v in counts.get(key, {}).items() if _op_name(op) in _BATCHED_MATMULS)
     for path in attention:
@@ -220,13 +251,15 @@ def count_forward(model: nn.Module, reference: ReferenceInput, repeats: list[Rep
     root = type(model).__name__
     with short_stacks(model, repeats), _input_checks_off():
         live = _LiveBytes(model)
-        with torch.no_grad(), FlopCounterMode(display=False) as counter, live:
+        # the cache below the counter: the counter counts every op, the cache only spares the meta kernels
+        with torch.no_grad(), MetaKernelCache(), FlopCounterMode(display=False) as counter, live:
             model(**reference.tensors, **reference.options)
         counts = counter.get_flop_counts()
-        attention = _attention_under(model, counts)
-        layer_attention = {(repeat.path, index): _attention_under(model, counts, repeat.layer(index))
-                           for repeat in repeats for index in range(len(repeat.groups))}
         short_paths = {path for path, _ in model.named_modules()}
+        modules = _attention_modules(model)
+        attention = _attention_under(model, counts, modules)
+        layer_attention = {(repeat.path, index): _attention_under(model, counts, modules, repeat.layer(index))
+                           for repeat in repeats for index in range(len(repeat.groups))}
     by_op = {_op_name(op): int(value) for op, value in counts.get("Global", {}).items()}
     per_module = _module_paths(counts, root, short_paths)
     total = int(counter.get_total_flops())

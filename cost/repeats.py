@@ -57,12 +57,15 @@ class Repeat:
         return f"{self.path}.{index}"
 
 
-def _attribute(module: nn.Module, name: str) -> Any:
-    for alias in ALIASES.get(name, (name,)):
-        value = module.__dict__.get(alias)
-        if value is not None:
-            return value if isinstance(value, int | float | str | bool | tuple) else type(value).__name__
-    return None
+# every name a structural attribute is stored under (its aliases too)
+_ATTRIBUTE_NAMES = frozenset(alias for name in STRUCTURAL_ATTRIBUTES for alias in ALIASES.get(name, (name,)))
+
+
+def _attributes(module: nn.Module) -> tuple[Any, ...]:
+    """The structural attributes the module has, under each name it has them: one pass over its ``__dict__`` (two
+    layers alike under every name are alike under the names the tree stores)."""
+    return tuple((name, value if isinstance(value, int | float | str | bool | tuple) else type(value).__name__)
+                 for name, value in module.__dict__.items() if name in _ATTRIBUTE_NAMES and value is not None)
 
 
 def _signature(layer: nn.Module) -> tuple[Any, ...]:
@@ -74,7 +77,7 @@ def _signature(layer: nn.Module) -> tuple[Any, ...]:
             path, type(module).__module__, type(module).__qualname__,
             tuple((name, tuple(p.shape), p.dtype) for name, p in module._parameters.items() if p is not None),
             tuple((name, tuple(b.shape), b.dtype) for name, b in module._buffers.items() if b is not None),
-            tuple(_attribute(module, name) for name in STRUCTURAL_ATTRIBUTES),
+            _attributes(module),
         ))
     return tuple(parts)
 
