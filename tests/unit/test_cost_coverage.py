@@ -35,7 +35,7 @@ def _build(config: transformers.PretrainedConfig, auto: str, device: str) -> nn.
 
 def _cpu_count(config: transformers.PretrainedConfig, auto: str, reference: ReferenceInput) -> FlopCount:
     tensors = {key: torch.zeros(tensor.shape, dtype=tensor.dtype) for key, tensor in reference.tensors.items()}
-    model = _build(config, auto, "cpu")
+    model = _build(config, auto, "cpu").requires_grad_(False)  # as count_flops does (Perceiver's latents)
     return count_forward(model, ReferenceInput(tensors, reference.batch, reference.tokens, options=reference.options))
 
 
@@ -156,3 +156,39 @@ def test_an_audio_token_decoder_gets_a_row_of_tokens_per_codebook() -> None:
     count = count_flops(meta, tokens=16)
     assert count.method == "forward", count.reason
     assert count.reference == "batch=1 input_ids=1x16 decoder_input_ids=4x16"
+
+
+@pytest.mark.parametrize(("config", "auto"), [
+    (lambda: transformers.XLMConfig(n_layers=2, emb_dim=64, n_heads=4, vocab_size=100), "XLMWithLMHeadModel"),
+    (lambda: transformers.FlaubertConfig(n_layers=2, emb_dim=64, n_heads=4, vocab_size=100),
+     "FlaubertForSequenceClassification"),
+])
+def test_a_model_that_reads_the_sentence_length_gets_it(config, auto: str) -> None:
+    """XLM and FlauBERT read the longest sentence's length (``lengths.max().item()``): given as ``lengths``."""
+    meta = _build(config(), auto, "meta")
+    assert count_flops(meta, tokens=32).reference == "batch=1 input_ids=1x32 lengths=[32]"
+    _assert_forward_at(config(), auto, "batch=1 input_ids=1x512 lengths=[512]")
+
+
+def test_a_model_that_reads_its_position_ids_gets_the_default_ones() -> None:
+    """Reformer's axial position embeddings read the largest position id: given as the default positions."""
+    config = transformers.ReformerConfig(
+        axial_pos_shape=[8, 8], axial_pos_embds_dim=[32, 32], max_position_embeddings=64, hidden_size=64,
+        num_hidden_layers=2, attn_layers=["local", "lsh"], feed_forward_size=128, num_attention_heads=2,
+        vocab_size=100)
+    _assert_forward_at(config, "ReformerForMaskedLM", "batch=1 input_ids=1x64 position_ids=1x64")
+
+
+def test_a_decision_transformer_gets_one_trajectory_of_its_state_and_action_sizes() -> None:
+    config = transformers.DecisionTransformerConfig(state_dim=5, act_dim=3, hidden_size=64, n_layer=2, n_head=4,
+                                                    n_positions=96, max_ep_len=100)
+    _assert_forward_at(config, "DecisionTransformerModel",
+                       "batch=1 states=1x32x5 actions=1x32x3 rewards=1x32x1 returns_to_go=1x32x1 timesteps=1x32 "
+                       "attention_mask=1x32")
+
+
+def test_a_perceiver_image_classifier_gets_its_inputs_as_an_image() -> None:
+    config = transformers.PerceiverConfig(num_latents=32, d_latents=64, d_model=64, num_blocks=1,
+                                          num_self_attends_per_block=2, num_self_attention_heads=4,
+                                          num_cross_attention_heads=4, image_size=32, num_labels=10)
+    _assert_forward_at(config, "PerceiverForImageClassificationLearned", "batch=1 pixel_values=1x3x32x32")
