@@ -251,6 +251,16 @@ def _trajectory(config: Any, batch: int) -> ReferenceInput | None:
     return ReferenceInput(tensors, batch, 3 * steps)
 
 
+def _language_index(config: Any) -> int | None:
+    """X-MOD's language adapter for the reference input: the config's ``default_language``, or its only language;
+    None when it has several and names none of them."""
+    languages = list(getattr(config, "languages", None) or [])
+    default = getattr(config, "default_language", None)
+    if default in languages:
+        return languages.index(default)
+    return 0 if len(languages) == 1 else None
+
+
 def _get_int(config: Any, key: str, default: int) -> int:
     value = getattr(config, key, None)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
@@ -289,6 +299,9 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
     if main == "input_ids" or (main not in ("pixel_values", "input_features", "input_values")
                                and "input_ids" in parameters):
         tensors, seen = decoder({"input_ids": _ids(batch, length)}, length)
+        language = _language_index(config) if "lang_ids" in parameters else None
+        if language is not None:  # X-MOD: the language adapter to run, a value the model reads (CPU tensor)
+            found.append(ReferenceInput(tensors, batch, seen, options={"lang_ids": torch.full((batch,), language)}))
         if "lengths" in parameters:  # XLM, FlauBERT: the sentence's length, a value the model reads (CPU tensor)
             found.append(ReferenceInput(tensors, batch, seen, options={"lengths": torch.tensor([length] * batch)}))
         if "pixel_values" in parameters and getattr(config, "vision_config", None) is not None:

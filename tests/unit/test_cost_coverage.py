@@ -192,3 +192,18 @@ def test_a_perceiver_image_classifier_gets_its_inputs_as_an_image() -> None:
                                           num_self_attends_per_block=2, num_self_attention_heads=4,
                                           num_cross_attention_heads=4, image_size=32, num_labels=10)
     _assert_forward_at(config, "PerceiverForImageClassificationLearned", "batch=1 pixel_values=1x3x32x32")
+
+
+def test_a_model_with_language_adapters_gets_its_only_language() -> None:
+    """X-MOD runs the adapter of ``lang_ids`` (boolean indexing by its value): given as the config's only language;
+    with several languages and none named the default, no value is justified and none is given."""
+    # 514 positions, as X-MOD's checkpoints have: RoBERTa-style positions start after the padding index
+    config = transformers.XmodConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128,
+                                     num_attention_heads=4, vocab_size=100, max_position_embeddings=514)
+    _assert_forward_at(config, "XmodForMaskedLM", "batch=1 input_ids=1x512 lang_ids=[0]")
+    several = transformers.XmodConfig(num_hidden_layers=1, hidden_size=64, intermediate_size=128,
+                                      num_attention_heads=4, vocab_size=100, max_position_embeddings=514,
+                                      languages=["en_XX", "de_DE"])
+    assert all("lang_ids" not in c.options for c in candidates(_build(several, "XmodForMaskedLM", "meta")))
+    several.default_language = "de_DE"
+    _assert_forward_at(several, "XmodForMaskedLM", "batch=1 input_ids=1x512 lang_ids=[1]")
