@@ -323,6 +323,10 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
             pixels, patches = _pixels(config, batch)
             tensors, seen = decoder({"pixel_values": pixels}, patches)
             found.append(ReferenceInput(tensors, batch, seen))
+            if "input_ids" in parameters and getattr(config, "text_config", None) is not None:
+                # an image and the text its text decoder continues (BLIP's captioner): as for CLIP-style models,
+                # the text's tokens are the reference tokens
+                found.append(ReferenceInput({**tensors, "input_ids": _ids(batch, length)}, batch, length))
     elif main == "past_values":
         found += _series(config, batch, parameters)
     elif main == "states" and (trajectory := _trajectory(config, batch)) is not None:

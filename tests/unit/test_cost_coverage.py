@@ -207,3 +207,12 @@ def test_a_model_with_language_adapters_gets_its_only_language() -> None:
     assert all("lang_ids" not in c.options for c in candidates(_build(several, "XmodForMaskedLM", "meta")))
     several.default_language = "de_DE"
     _assert_forward_at(several, "XmodForMaskedLM", "batch=1 input_ids=1x512 lang_ids=[1]")
+
+
+def test_an_image_captioner_gets_an_image_and_the_text_it_continues() -> None:
+    config = transformers.BlipConfig(
+        text_config={"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+                     "vocab_size": 100, "max_position_embeddings": 32, "encoder_hidden_size": 64},
+        vision_config={"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+                       "image_size": 64, "patch_size": 16})
+    _assert_forward_at(config, "BlipForConditionalGeneration", "batch=1 pixel_values=1x3x64x64 input_ids=1x32")
