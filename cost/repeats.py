@@ -15,7 +15,9 @@ never runs one of their layers, is run again in full.
 What this assumes: layers alike in every shape do the same matmuls, wherever they sit in the stack. FLOPs are a
 function of shapes, so it holds for what the counter counts: sliding-window and global layers differ by their mask,
 not their matmuls, in the eager attention :func:`nnstruct.cost.flops.count_flops` selects. It would not see a layer
-that behaves differently by its index alone (reusing an earlier layer's keys and values, being skipped):
+that behaves differently by its index alone (reusing an earlier layer's keys and values, being skipped), except
+where the stack's owner lists layer indices (Qwen2.5-VL's ``fullatt_block_indexes``: those layers attend over the
+whole image, the others within windows): layers in and out of each such list are never alike.
 ``bench/cost.py --check-repeats N`` compares the short and the full forward pass, per module, over the catalogue.
 """
 
@@ -82,6 +84,14 @@ def _signature(layer: nn.Module) -> tuple[Any, ...]:
     return tuple(parts)
 
 
+def _index_lists(owner: nn.Module, count: int) -> list[frozenset[int]]:
+    """Lists of layer indices the stack's owner holds (``fullatt_block_indexes``): its forward may treat those
+    layers apart, so membership is part of being alike."""
+    return [frozenset(value) for value in vars(owner).values()
+            if isinstance(value, list | tuple) and value
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < count for v in value)]
+
+
 def find_repeats(model: nn.Module) -> list[Repeat]:
     """The outermost stacks of alike layers in ``model`` (see the module docstring)."""
     found: list[Repeat] = []
@@ -93,11 +103,12 @@ def find_repeats(model: nn.Module) -> list[Repeat]:
         layers = list(module)
         if len({id(layer) for layer in layers}) != len(layers):
             continue  # one layer object called several times
+        listed = _index_lists(model.get_submodule(path.rpartition(".")[0]), len(layers))
         groups: dict[tuple[Any, ...], list[int]] = {}
         for index, layer in enumerate(layers):
             if not any(True for _ in layer.parameters()):
                 break
-            groups.setdefault(_signature(layer), []).append(index)
+            groups.setdefault((_signature(layer), tuple(index in indices for indices in listed)), []).append(index)
         else:
             if len(groups) < len(layers):
                 found.append(Repeat(path, tuple(tuple(group) for group in groups.values())))

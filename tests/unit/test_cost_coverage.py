@@ -216,3 +216,20 @@ def test_an_image_captioner_gets_an_image_and_the_text_it_continues() -> None:
         vision_config={"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
                        "image_size": 64, "patch_size": 16})
     _assert_forward_at(config, "BlipForConditionalGeneration", "batch=1 pixel_values=1x3x64x64 input_ids=1x32")
+
+
+@pytest.mark.parametrize(("config", "auto", "reference"), [
+    (lambda: transformers.Qwen2_5_VLVisionConfig(depth=2, hidden_size=64, intermediate_size=128, num_heads=4,
+                                                 out_hidden_size=64, fullatt_block_indexes=[1]),
+     "Qwen2_5_VisionTransformerPretrainedModel", "batch=1 hidden_states=256x1176 grid_thw=[[1,16,16]]"),
+    (lambda: transformers.Glm4vVisionConfig(depth=2, hidden_size=64, intermediate_size=128, num_heads=4,
+                                            out_hidden_size=64, image_size=112),
+     "Glm4vVisionModel", "batch=1 hidden_states=64x1176 grid_thw=[[1,8,8]]"),
+])
+def test_a_vision_tower_that_lays_out_positions_from_the_grid_on_the_cpu_runs_on_meta(config, auto: str,
+                                                                                      reference: str) -> None:
+    """Qwen2.5-VL's and GLM-4V's towers make their rotary positions on the grid's device (the CPU), which then meet
+    the meta tensors: those ops run with the CPU tensors moved to meta (cost/devices.py); the window index the
+    Qwen2.5-VL tower computes from the grid stays on the CPU. Its full-attention layer (``fullatt_block_indexes``)
+    is alike in shapes to the windowed one but counts more: the short stack keeps it apart (cost/repeats.py)."""
+    _assert_forward_at(config(), auto, reference)
