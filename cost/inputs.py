@@ -212,7 +212,7 @@ def _patch_grid(config: Any, batch: int, patches_name: str, grid: str) -> Refere
     2x2 merge) as a CPU tensor, since the model reads its values to lay out positions."""
     height, width = _image_size(config)
     patch = _get_int(config, "patch_size", 14)
-    temporal = _get_int(config, "temporal_patch_size", 1)
+    temporal = _get_int(config, "temporal_patch_size", 0) or _get_int(config, "patch_temporal", 1)
     channels = _get_int(config, "in_channels", 0) or _channels(config)
     rows, columns = height // patch // 2 * 2, width // patch // 2 * 2
     tokens = batch * rows * columns

@@ -233,3 +233,11 @@ def test_a_vision_tower_that_lays_out_positions_from_the_grid_on_the_cpu_runs_on
     Qwen2.5-VL tower computes from the grid stays on the CPU. Its full-attention layer (``fullatt_block_indexes``)
     is alike in shapes to the windowed one but counts more: the short stack keeps it apart (cost/repeats.py)."""
     _assert_forward_at(config(), auto, reference)
+
+
+def test_a_grid_vision_tower_gets_patches_of_its_temporal_patch_size() -> None:
+    """Muse Spark's tower calls its temporal patch size ``patch_temporal``: 2 frames per patch, 3 x 2 x 14 x 14."""
+    config = transformers.MuseSparkVisionConfig(
+        num_hidden_layers=4, hidden_size=64, intermediate_size=128, num_attention_heads=4,
+        layer_types=["window_attention", "window_attention", "window_attention", "full_attention"])
+    _assert_forward_at(config, "MuseSparkVisionModel", "batch=1 pixel_values=256x1176 grid_thw=[[1,16,16]]")
