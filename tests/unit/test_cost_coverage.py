@@ -5,7 +5,11 @@
 - video models get one clip (frames from their config);
 - a stack that a text-only input never calls (a VLM's vision tower) runs in full, the others stay short;
 - a vision tower whose forward takes flattened patches and their grid gets one image that way;
-- the cost's time limit counts CPU time, which waiting for a busy core does not use.
+- the cost's time limit counts CPU time, which waiting for a busy core does not use;
+- values models read from their input, given where the model documents the input and the reference decides the value
+  (XLM's lengths, Reformer's and ESM's position ids, X-MOD's language), inputs of their own kind (a decision
+  transformer's trajectory, Perceiver's and BLIP's images), and ops that meet CPU tensors the model made from them
+  (a grid vision tower's positions) run on meta.
 
 The CPU models are small configs of the same classes; equality per module is the claim, as in test_cost_flops.
 """
@@ -170,13 +174,18 @@ def test_a_model_that_reads_the_sentence_length_gets_it(config, auto: str) -> No
     _assert_forward_at(config(), auto, "batch=1 input_ids=1x512 lengths=[512]")
 
 
-def test_a_model_that_reads_its_position_ids_gets_the_default_ones() -> None:
-    """Reformer's axial position embeddings read the largest position id: given as the default positions."""
-    config = transformers.ReformerConfig(
+@pytest.mark.parametrize(("config", "auto", "reference"), [
+    # Reformer's axial position embeddings read the largest position id
+    (lambda: transformers.ReformerConfig(
         axial_pos_shape=[8, 8], axial_pos_embds_dim=[32, 32], max_position_embeddings=64, hidden_size=64,
         num_hidden_layers=2, attn_layers=["local", "lsh"], feed_forward_size=128, num_attention_heads=2,
-        vocab_size=100)
-    _assert_forward_at(config, "ReformerForMaskedLM", "batch=1 input_ids=1x64 position_ids=1x64")
+        vocab_size=100), "ReformerForMaskedLM", "batch=1 input_ids=1x64 position_ids=1x64"),
+    # ESM's default config has no pad token, from which it numbers its positions by default
+    (lambda: transformers.EsmConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128, num_attention_heads=4,
+                                    vocab_size=33), "EsmForMaskedLM", "batch=1 input_ids=1x512 position_ids=1x512"),
+])
+def test_a_model_that_needs_its_position_ids_gets_the_default_ones(config, auto: str, reference: str) -> None:
+    _assert_forward_at(config(), auto, reference)
 
 
 def test_a_decision_transformer_gets_one_trajectory_of_its_state_and_action_sizes() -> None:
