@@ -311,8 +311,8 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
                 found.append(ReferenceInput({**tensors, "pixel_values": video}, batch, seen))
             found.append(ReferenceInput({**tensors, "pixel_values": pixels}, batch, seen))
         found.append(ReferenceInput(tensors, batch, seen))
-        if "position_ids" in parameters:  # the default positions 0..n-1, as values for models that read them
-            positions = torch.arange(length).expand(batch, length)  # (Reformer's axial embeddings: their maximum)
+        if "position_ids" in parameters:  # positions 0..n-1 as values, for models that read them (Reformer's axial
+            positions = torch.arange(length).expand(batch, length)  # embeddings: their maximum) or cannot number them
             found.append(ReferenceInput(tensors, batch, seen, options={"position_ids": positions}))
     elif main in ("pixel_values", "pixel_values_videos"):
         video = _video(config, batch)
