@@ -9,8 +9,9 @@ swapped for a ``ModuleList`` of the first layer of each group (in the order of t
 of attention and state-space layers keeps one of each); every layer of a group then gets its first layer's counts,
 and the stack's ancestors get ``(n - 1)`` times them per group of ``n``. Not swapped: lists inside a swapped list,
 lists that hold one module object more than once (a shared layer run several times), lists with a layer without
-parameters, and lists whose layers are all different. A forward pass that fails with the short stacks, or that
-never runs one of their layers, is run again in full.
+parameters, lists whose layers are all different, and lists of layers with a strided convolution or pooling (each
+layer shortens the sequence the next one sees: a speech model's feature encoder). A forward pass that fails with the
+short stacks, or that never runs one of their layers, is run again in full.
 
 What this assumes: layers alike in every shape do the same matmuls, wherever they sit in the stack. FLOPs are a
 function of shapes, so it holds for what the counter counts: sliding-window and global layers differ by their mask,
@@ -84,6 +85,18 @@ def _signature(layer: nn.Module) -> tuple[Any, ...]:
     return tuple(parts)
 
 
+def _resamples(layer: nn.Module) -> bool:
+    """The layer holds a strided convolution or pooling (a speech model's feature encoder: each layer shortens
+    the sequence), so its output is not as long as its input."""
+    for module in layer.modules():
+        stride = getattr(module, "stride", None)
+        if isinstance(module, nn.modules.conv._ConvNd | nn.modules.pooling._MaxPoolNd | nn.modules.pooling._AvgPoolNd):
+            strides = stride if isinstance(stride, tuple | list) else (stride,)
+            if any(isinstance(value, int) and value > 1 for value in strides):
+                return True
+    return False
+
+
 def _index_lists(owner: nn.Module, count: int) -> list[frozenset[int]]:
     """Lists of layer indices the stack's owner holds (``fullatt_block_indexes``): its forward may treat those
     layers apart, so membership is part of being alike."""
@@ -103,6 +116,8 @@ def find_repeats(model: nn.Module) -> list[Repeat]:
         layers = list(module)
         if len({id(layer) for layer in layers}) != len(layers):
             continue  # one layer object called several times
+        if any(_resamples(layer) for layer in layers):
+            continue  # each layer changes the length the next one sees: alike layers do not count the same
         listed = _index_lists(model.get_submodule(path.rpartition(".")[0]), len(layers))
         groups: dict[tuple[Any, ...], list[int]] = {}
         for index, layer in enumerate(layers):
