@@ -9,9 +9,10 @@ swapped for a ``ModuleList`` of the first layer of each group (in the order of t
 of attention and state-space layers keeps one of each); every layer of a group then gets its first layer's counts,
 and the stack's ancestors get ``(n - 1)`` times them per group of ``n``. Not swapped: lists inside a swapped list,
 lists that hold one module object more than once (a shared layer run several times), lists with a layer without
-parameters, lists whose layers are all different, and lists of layers with a strided convolution or pooling (each
-layer shortens the sequence the next one sees: a speech model's feature encoder). A forward pass that fails with the
-short stacks, or that never runs one of their layers, is run again in full.
+parameters, lists whose layers are all different, and lists where a layer with a strided convolution or pooling
+sits between two alike layers, or is the first of them (it shortens what the later one sees: a speech model's
+feature encoder; a vision stage whose first layer downsamples and whose other layers are alike is still swapped).
+A forward pass that fails with the short stacks, or that never runs one of their layers, is run again in full.
 
 What this assumes: layers alike in every shape do the same matmuls, wherever they sit in the stack. FLOPs are a
 function of shapes, so it holds for what the counter counts: sliding-window and global layers differ by their mask,
@@ -116,8 +117,6 @@ def find_repeats(model: nn.Module) -> list[Repeat]:
         layers = list(module)
         if len({id(layer) for layer in layers}) != len(layers):
             continue  # one layer object called several times
-        if any(_resamples(layer) for layer in layers):
-            continue  # each layer changes the length the next one sees: alike layers do not count the same
         listed = _index_lists(model.get_submodule(path.rpartition(".")[0]), len(layers))
         groups: dict[tuple[Any, ...], list[int]] = {}
         for index, layer in enumerate(layers):
@@ -125,6 +124,9 @@ def find_repeats(model: nn.Module) -> list[Repeat]:
                 break
             groups.setdefault((_signature(layer), tuple(index in indices for indices in listed)), []).append(index)
         else:
+            resampling = [index for index, layer in enumerate(layers) if _resamples(layer)]
+            if any(group[0] <= index < group[-1] for group in groups.values() for index in resampling):
+                continue  # a layer shortens what later layers of a group see: they do not count the same
             if len(groups) < len(layers):
                 found.append(Repeat(path, tuple(tuple(group) for group in groups.values())))
     return found
