@@ -451,7 +451,7 @@ def _count_reference(model: nn.Module, reference: ReferenceInput, repeats: list[
     """The forward pass on one candidate input: short stacks first; a stack whose first layer never ran (a vision
     tower a text-only input does not call) runs in full and the others stay short; a short pass that fails runs
     in full. The last error is raised. A device mismatch between tensors the model code makes on the CPU and the
-    meta tensors is retried once with the CPU tensors of the ops that raise it moved to the meta device
+    meta tensors is retried once with every op that meets both run on meta copies of its CPU tensors
     (:mod:`nnstruct.cost.devices`)."""
     short = list(repeats)
     default_device = contextlib.nullcontext
