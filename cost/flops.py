@@ -42,6 +42,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from nnstruct.cost.answers import answer_for, is_value_read
+from nnstruct.cost.devices import DEVICE_MISMATCH, meta_retry
 from nnstruct.cost.inputs import ReferenceInput, candidates, reference_tokens
 from nnstruct.cost.meta_cache import PYTHON_KEYS, MetaKernelCache, call
 from nnstruct.cost.repeats import Repeat, ancestors, find_repeats, short_stacks
@@ -446,16 +447,12 @@ def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> 
     return count_analytic(model, reason, batch, tokens)
 
 
-# Errors of model code that makes a tensor on the CPU (``torch.arange(n)`` without a device) and meets the meta
-# tensors with it: rerun with the meta device as the default device (where the model's own tensors live).
-_DEVICE_MISMATCH = re.compile(r"expected device|same device|on device cpu|device type cpu|on the same device")
-
-
 def _count_reference(model: nn.Module, reference: ReferenceInput, repeats: list[Repeat]) -> FlopCount:
     """The forward pass on one candidate input: short stacks first; a stack whose first layer never ran (a vision
     tower a text-only input does not call) runs in full and the others stay short; a short pass that fails runs
     in full. The last error is raised. A device mismatch between tensors the model code makes on the CPU and the
-    meta tensors is retried once with the meta device as the default device."""
+    meta tensors is retried once with every op that meets both run on meta copies of its CPU tensors
+    (:mod:`nnstruct.cost.devices`)."""
     short = list(repeats)
     default_device = contextlib.nullcontext
     while True:
@@ -465,13 +462,10 @@ def _count_reference(model: nn.Module, reference: ReferenceInput, repeats: list[
         except RepeatNotRun as exc:
             short = [repeat for repeat in short if repeat is not exc.repeat]
         except Exception as exc:
-            if default_device is contextlib.nullcontext and _DEVICE_MISMATCH.search(str(exc)):
-                default_device = _meta_default
+            if default_device is contextlib.nullcontext and DEVICE_MISMATCH.search(str(exc)):
+                default_device = meta_retry
                 continue
             if not short:
                 raise
             short = []
 
-
-def _meta_default() -> contextlib.AbstractContextManager[Any]:
-    return torch.device("meta")

@@ -20,6 +20,7 @@ AUDIO_SECONDS = 30
 SAMPLING_RATE = 16_000
 FRAMES_PER_SECOND = 100  # log-mel features: one frame per 10 ms
 DEFAULT_IMAGE_SIZE = 224
+_VALUES_SHOWN = 8  # option tensors with more values are described by their shape
 
 _AUDIO_SUBCONFIGS = ("encoder_config", "audio_config", "speech_config", "audio_encoder_config")
 _MAX_POSITION_KEYS = ("max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "n_ctx",
@@ -40,8 +41,10 @@ class ReferenceInput:
         """``batch=1 input_ids=1x512`` style: the stored ``reference_input``."""
         parts = [f"batch={self.batch}"]
         parts += [f"{name}={'x'.join(str(d) for d in tensor.shape)}" for name, tensor in self.tensors.items()]
-        parts += [f"{name}={value.tolist()}".replace(" ", "") for name, value in self.options.items()
-                  if isinstance(value, torch.Tensor)]  # values the model reads (an image's patch grid)
+        # values the model reads (an image's patch grid, a sentence's length), by shape when they are many
+        parts += [f"{name}={value.tolist()}".replace(" ", "") if value.numel() <= _VALUES_SHOWN
+                  else f"{name}={'x'.join(str(d) for d in value.shape)}"
+                  for name, value in self.options.items() if isinstance(value, torch.Tensor)]
         return " ".join(parts)
 
 
@@ -209,7 +212,7 @@ def _patch_grid(config: Any, batch: int, patches_name: str, grid: str) -> Refere
     2x2 merge) as a CPU tensor, since the model reads its values to lay out positions."""
     height, width = _image_size(config)
     patch = _get_int(config, "patch_size", 14)
-    temporal = _get_int(config, "temporal_patch_size", 1)
+    temporal = _get_int(config, "temporal_patch_size", 0) or _get_int(config, "patch_temporal", 1)
     channels = _get_int(config, "in_channels", 0) or _channels(config)
     rows, columns = height // patch // 2 * 2, width // patch // 2 * 2
     tokens = batch * rows * columns
@@ -229,6 +232,33 @@ def _native_resolution(config: Any, batch: int, text: dict[str, torch.Tensor]) -
                "pixel_attention_mask": torch.ones(batch, side * side, dtype=torch.long, device="meta"), **text}
     tokens = text["input_ids"].shape[1] if text else side * side  # as for CLIP-style models: the text's tokens
     return ReferenceInput(tensors, batch, tokens, options={"spatial_shapes": torch.tensor([[side, side]] * batch)})
+
+
+def _trajectory(config: Any, batch: int) -> ReferenceInput | None:
+    """Decision transformers: one trajectory of returns-to-go, states and actions (the config's ``state_dim`` and
+    ``act_dim``), every step valid; the model interleaves them as three tokens per step, so the trajectory has as
+    many steps as fit in the reference length (170 steps, 510 tokens, for 512)."""
+    state, action = _get_int(config, "state_dim", 0), _get_int(config, "act_dim", 0)
+    steps = reference_tokens(config) // 3
+    if not (state and action and steps):
+        return None
+    tensors = {"states": torch.zeros(batch, steps, state, device="meta"),
+               "actions": torch.zeros(batch, steps, action, device="meta"),
+               "rewards": torch.zeros(batch, steps, 1, device="meta"),
+               "returns_to_go": torch.zeros(batch, steps, 1, device="meta"),
+               "timesteps": torch.zeros(batch, steps, dtype=torch.long, device="meta"),
+               "attention_mask": torch.ones(batch, steps, dtype=torch.long, device="meta")}
+    return ReferenceInput(tensors, batch, 3 * steps)
+
+
+def _language_index(config: Any) -> int | None:
+    """X-MOD's language adapter for the reference input: the config's ``default_language``, or its only language;
+    None when it has several and names none of them."""
+    languages = list(getattr(config, "languages", None) or [])
+    default = getattr(config, "default_language", None)
+    if default in languages:
+        return languages.index(default)
+    return 0 if len(languages) == 1 else None
 
 
 def _get_int(config: Any, key: str, default: int) -> int:
@@ -262,11 +292,18 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
             seen_tokens = (seen_tokens or 0) + decoder_length if main == "input_ids" else decoder_length
         return tensors, seen_tokens
 
-    if main not in parameters and "pixel_values" in parameters and "input_ids" not in parameters:
-        main = "pixel_values"  # a vision tower that inherits its language model's main input name
+    if (main not in parameters or main == "inputs") and "pixel_values" in parameters and "input_ids" not in parameters:
+        # a vision tower that inherits its language model's main input name; Perceiver's image classifiers, whose
+        # generic ``inputs`` stand for ``pixel_values``
+        main = "pixel_values"
     if main == "input_ids" or (main not in ("pixel_values", "input_features", "input_values")
                                and "input_ids" in parameters):
         tensors, seen = decoder({"input_ids": _ids(batch, length)}, length)
+        language = _language_index(config) if "lang_ids" in parameters else None
+        if language is not None:  # X-MOD: the language adapter to run, a value the model reads (CPU tensor)
+            found.append(ReferenceInput(tensors, batch, seen, options={"lang_ids": torch.full((batch,), language)}))
+        if "lengths" in parameters:  # XLM, FlauBERT: the sentence's length, a value the model reads (CPU tensor)
+            found.append(ReferenceInput(tensors, batch, seen, options={"lengths": torch.tensor([length] * batch)}))
         if "pixel_values" in parameters and getattr(config, "vision_config", None) is not None:
             pixels, _ = _pixels(config, batch)
             video = _video(config, batch)
@@ -274,6 +311,9 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
                 found.append(ReferenceInput({**tensors, "pixel_values": video}, batch, seen))
             found.append(ReferenceInput({**tensors, "pixel_values": pixels}, batch, seen))
         found.append(ReferenceInput(tensors, batch, seen))
+        if "position_ids" in parameters:  # positions 0..n-1 as values, for models that read them (Reformer's axial
+            positions = torch.arange(length).expand(batch, length)  # embeddings: their maximum) or cannot number them
+            found.append(ReferenceInput(tensors, batch, seen, options={"position_ids": positions}))
     elif main in ("pixel_values", "pixel_values_videos"):
         video = _video(config, batch)
         if video is not None:  # a video model: one clip (its token count depends on its tubelets: not given)
@@ -283,8 +323,14 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
             pixels, patches = _pixels(config, batch)
             tensors, seen = decoder({"pixel_values": pixels}, patches)
             found.append(ReferenceInput(tensors, batch, seen))
+            if "input_ids" in parameters and getattr(config, "text_config", None) is not None:
+                # an image and the text its text decoder continues (BLIP's captioner): as for CLIP-style models,
+                # the text's tokens are the reference tokens
+                found.append(ReferenceInput({**tensors, "input_ids": _ids(batch, length)}, batch, length))
     elif main == "past_values":
         found += _series(config, batch, parameters)
+    elif main == "states" and (trajectory := _trajectory(config, batch)) is not None:
+        found.append(trajectory)
     elif main in ("input_features", "input_values"):
         for audio in _audio_candidates(config, main, batch):
             tensors, seen = decoder(audio, None)
@@ -297,6 +343,6 @@ def candidates(model: Any, batch: int = 1, tokens: int | None = None) -> list[Re
         text = {"input_ids": _ids(batch, length)} if "input_ids" in parameters else {}
         found.append(_native_resolution(config, batch, text))
     if "use_cache" in parameters:  # last resort: no cache (a hybrid cache that cannot be asked its length)
-        found += [ReferenceInput(reference.tensors, batch, reference.tokens, options={"use_cache": False})
-                  for reference in list(found)]
+        found += [ReferenceInput(reference.tensors, batch, reference.tokens,
+                                 options={**reference.options, "use_cache": False}) for reference in list(found)]
     return found

@@ -9,13 +9,17 @@ swapped for a ``ModuleList`` of the first layer of each group (in the order of t
 of attention and state-space layers keeps one of each); every layer of a group then gets its first layer's counts,
 and the stack's ancestors get ``(n - 1)`` times them per group of ``n``. Not swapped: lists inside a swapped list,
 lists that hold one module object more than once (a shared layer run several times), lists with a layer without
-parameters, and lists whose layers are all different. A forward pass that fails with the short stacks, or that
-never runs one of their layers, is run again in full.
+parameters, lists whose layers are all different, and lists where a layer with a strided convolution or pooling
+sits between two alike layers, or is the first of them (it shortens what the later one sees: a speech model's
+feature encoder; a vision stage whose first layer downsamples and whose other layers are alike is still swapped).
+A forward pass that fails with the short stacks, or that never runs one of their layers, is run again in full.
 
 What this assumes: layers alike in every shape do the same matmuls, wherever they sit in the stack. FLOPs are a
 function of shapes, so it holds for what the counter counts: sliding-window and global layers differ by their mask,
 not their matmuls, in the eager attention :func:`nnstruct.cost.flops.count_flops` selects. It would not see a layer
-that behaves differently by its index alone (reusing an earlier layer's keys and values, being skipped):
+that behaves differently by its index alone (reusing an earlier layer's keys and values, being skipped), except
+where the stack's owner lists layer indices (Qwen2.5-VL's ``fullatt_block_indexes``: those layers attend over the
+whole image, the others within windows): layers in and out of each such list are never alike.
 ``bench/cost.py --check-repeats N`` compares the short and the full forward pass, per module, over the catalogue.
 """
 
@@ -82,6 +86,26 @@ def _signature(layer: nn.Module) -> tuple[Any, ...]:
     return tuple(parts)
 
 
+def _resamples(layer: nn.Module) -> bool:
+    """The layer holds a strided convolution or pooling (a speech model's feature encoder: each layer shortens
+    the sequence), so its output is not as long as its input."""
+    for module in layer.modules():
+        stride = getattr(module, "stride", None)
+        if isinstance(module, nn.modules.conv._ConvNd | nn.modules.pooling._MaxPoolNd | nn.modules.pooling._AvgPoolNd):
+            strides = stride if isinstance(stride, tuple | list) else (stride,)
+            if any(isinstance(value, int) and value > 1 for value in strides):
+                return True
+    return False
+
+
+def _index_lists(owner: nn.Module, count: int) -> list[frozenset[int]]:
+    """Lists of layer indices the stack's owner holds (``fullatt_block_indexes``): its forward may treat those
+    layers apart, so membership is part of being alike."""
+    return [frozenset(value) for value in vars(owner).values()
+            if isinstance(value, list | tuple) and value
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < count for v in value)]
+
+
 def find_repeats(model: nn.Module) -> list[Repeat]:
     """The outermost stacks of alike layers in ``model`` (see the module docstring)."""
     found: list[Repeat] = []
@@ -93,12 +117,16 @@ def find_repeats(model: nn.Module) -> list[Repeat]:
         layers = list(module)
         if len({id(layer) for layer in layers}) != len(layers):
             continue  # one layer object called several times
+        listed = _index_lists(model.get_submodule(path.rpartition(".")[0]), len(layers))
         groups: dict[tuple[Any, ...], list[int]] = {}
         for index, layer in enumerate(layers):
             if not any(True for _ in layer.parameters()):
                 break
-            groups.setdefault(_signature(layer), []).append(index)
+            groups.setdefault((_signature(layer), tuple(index in indices for indices in listed)), []).append(index)
         else:
+            resampling = [index for index, layer in enumerate(layers) if _resamples(layer)]
+            if any(group[0] <= index < group[-1] for group in groups.values() for index in resampling):
+                continue  # a layer shortens what later layers of a group see: they do not count the same
             if len(groups) < len(layers):
                 found.append(Repeat(path, tuple(tuple(group) for group in groups.values())))
     return found

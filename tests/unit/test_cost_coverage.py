@@ -5,7 +5,11 @@
 - video models get one clip (frames from their config);
 - a stack that a text-only input never calls (a VLM's vision tower) runs in full, the others stay short;
 - a vision tower whose forward takes flattened patches and their grid gets one image that way;
-- the cost's time limit counts CPU time, which waiting for a busy core does not use.
+- the cost's time limit counts CPU time, which waiting for a busy core does not use;
+- values models read from their input, given where the model documents the input and the reference decides the value
+  (XLM's lengths, Reformer's and ESM's position ids, X-MOD's language), inputs of their own kind (a decision
+  transformer's trajectory, Perceiver's and BLIP's images), and ops that meet CPU tensors the model made from them
+  (a grid vision tower's positions) run on meta.
 
 The CPU models are small configs of the same classes; equality per module is the claim, as in test_cost_flops.
 """
@@ -35,7 +39,7 @@ def _build(config: transformers.PretrainedConfig, auto: str, device: str) -> nn.
 
 def _cpu_count(config: transformers.PretrainedConfig, auto: str, reference: ReferenceInput) -> FlopCount:
     tensors = {key: torch.zeros(tensor.shape, dtype=tensor.dtype) for key, tensor in reference.tensors.items()}
-    model = _build(config, auto, "cpu")
+    model = _build(config, auto, "cpu").requires_grad_(False)  # as count_flops does (Perceiver's latents)
     return count_forward(model, ReferenceInput(tensors, reference.batch, reference.tokens, options=reference.options))
 
 
@@ -156,3 +160,104 @@ def test_an_audio_token_decoder_gets_a_row_of_tokens_per_codebook() -> None:
     count = count_flops(meta, tokens=16)
     assert count.method == "forward", count.reason
     assert count.reference == "batch=1 input_ids=1x16 decoder_input_ids=4x16"
+
+
+@pytest.mark.parametrize(("config", "auto"), [
+    (lambda: transformers.XLMConfig(n_layers=2, emb_dim=64, n_heads=4, vocab_size=100), "XLMWithLMHeadModel"),
+    (lambda: transformers.FlaubertConfig(n_layers=2, emb_dim=64, n_heads=4, vocab_size=100),
+     "FlaubertForSequenceClassification"),
+])
+def test_a_model_that_reads_the_sentence_length_gets_it(config, auto: str) -> None:
+    """XLM and FlauBERT read the longest sentence's length (``lengths.max().item()``): given as ``lengths``."""
+    meta = _build(config(), auto, "meta")
+    assert count_flops(meta, tokens=32).reference == "batch=1 input_ids=1x32 lengths=[32]"
+    _assert_forward_at(config(), auto, "batch=1 input_ids=1x512 lengths=[512]")
+
+
+@pytest.mark.parametrize(("config", "auto", "reference"), [
+    # Reformer's axial position embeddings read the largest position id
+    (lambda: transformers.ReformerConfig(
+        axial_pos_shape=[8, 8], axial_pos_embds_dim=[32, 32], max_position_embeddings=64, hidden_size=64,
+        num_hidden_layers=2, attn_layers=["local", "lsh"], feed_forward_size=128, num_attention_heads=2,
+        vocab_size=100), "ReformerForMaskedLM", "batch=1 input_ids=1x64 position_ids=1x64"),
+    # ESM's default config has no pad token, from which it numbers its positions by default
+    (lambda: transformers.EsmConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128, num_attention_heads=4,
+                                    vocab_size=33), "EsmForMaskedLM", "batch=1 input_ids=1x512 position_ids=1x512"),
+])
+def test_a_model_that_needs_its_position_ids_gets_the_default_ones(config, auto: str, reference: str) -> None:
+    _assert_forward_at(config(), auto, reference)
+
+
+def test_a_decision_transformer_gets_one_trajectory_of_its_state_and_action_sizes() -> None:
+    config = transformers.DecisionTransformerConfig(state_dim=5, act_dim=3, hidden_size=64, n_layer=2, n_head=4,
+                                                    n_positions=96, max_ep_len=100)
+    _assert_forward_at(config, "DecisionTransformerModel",
+                       "batch=1 states=1x32x5 actions=1x32x3 rewards=1x32x1 returns_to_go=1x32x1 timesteps=1x32 "
+                       "attention_mask=1x32")
+
+
+def test_a_perceiver_image_classifier_gets_its_inputs_as_an_image() -> None:
+    config = transformers.PerceiverConfig(num_latents=32, d_latents=64, d_model=64, num_blocks=1,
+                                          num_self_attends_per_block=2, num_self_attention_heads=4,
+                                          num_cross_attention_heads=4, image_size=32, num_labels=10)
+    _assert_forward_at(config, "PerceiverForImageClassificationLearned", "batch=1 pixel_values=1x3x32x32")
+
+
+def test_a_model_with_language_adapters_gets_its_only_language() -> None:
+    """X-MOD runs the adapter of ``lang_ids`` (boolean indexing by its value): given as the config's only language;
+    with several languages and none named the default, no value is justified and none is given."""
+    # 514 positions, as X-MOD's checkpoints have: RoBERTa-style positions start after the padding index
+    config = transformers.XmodConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128,
+                                     num_attention_heads=4, vocab_size=100, max_position_embeddings=514)
+    _assert_forward_at(config, "XmodForMaskedLM", "batch=1 input_ids=1x512 lang_ids=[0]")
+    several = transformers.XmodConfig(num_hidden_layers=1, hidden_size=64, intermediate_size=128,
+                                      num_attention_heads=4, vocab_size=100, max_position_embeddings=514,
+                                      languages=["en_XX", "de_DE"])
+    assert all("lang_ids" not in c.options for c in candidates(_build(several, "XmodForMaskedLM", "meta")))
+    several.default_language = "de_DE"
+    _assert_forward_at(several, "XmodForMaskedLM", "batch=1 input_ids=1x512 lang_ids=[1]")
+
+
+def test_an_image_captioner_gets_an_image_and_the_text_it_continues() -> None:
+    config = transformers.BlipConfig(
+        text_config={"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+                     "vocab_size": 100, "max_position_embeddings": 32, "encoder_hidden_size": 64},
+        vision_config={"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+                       "image_size": 64, "patch_size": 16})
+    _assert_forward_at(config, "BlipForConditionalGeneration", "batch=1 pixel_values=1x3x64x64 input_ids=1x32")
+
+
+@pytest.mark.parametrize(("config", "auto", "reference"), [
+    (lambda: transformers.Qwen2_5_VLVisionConfig(depth=2, hidden_size=64, intermediate_size=128, num_heads=4,
+                                                 out_hidden_size=64, fullatt_block_indexes=[1]),
+     "Qwen2_5_VisionTransformerPretrainedModel", "batch=1 hidden_states=256x1176 grid_thw=[[1,16,16]]"),
+    (lambda: transformers.Glm4vVisionConfig(depth=2, hidden_size=64, intermediate_size=128, num_heads=4,
+                                            out_hidden_size=64, image_size=112),
+     "Glm4vVisionModel", "batch=1 hidden_states=64x1176 grid_thw=[[1,8,8]]"),
+])
+def test_a_vision_tower_that_lays_out_positions_from_the_grid_on_the_cpu_runs_on_meta(config, auto: str,
+                                                                                      reference: str) -> None:
+    """Qwen2.5-VL's and GLM-4V's towers make their rotary positions on the grid's device (the CPU), which then meet
+    the meta tensors: those ops run with the CPU tensors moved to meta (cost/devices.py); the window index the
+    Qwen2.5-VL tower computes from the grid stays on the CPU. Its full-attention layer (``fullatt_block_indexes``)
+    is alike in shapes to the windowed one but counts more: the short stack keeps it apart (cost/repeats.py)."""
+    _assert_forward_at(config(), auto, reference)
+
+
+def test_a_grid_vision_tower_gets_patches_of_its_temporal_patch_size() -> None:
+    """Muse Spark's tower calls its temporal patch size ``patch_temporal``: 2 frames per patch, 3 x 2 x 14 x 14."""
+    config = transformers.MuseSparkVisionConfig(
+        num_hidden_layers=4, hidden_size=64, intermediate_size=128, num_attention_heads=4,
+        layer_types=["window_attention", "window_attention", "window_attention", "full_attention"])
+    _assert_forward_at(config, "MuseSparkVisionModel", "batch=1 pixel_values=256x1176 grid_thw=[[1,16,16]]")
+
+
+def test_tensors_the_model_makes_on_the_cpu_meet_the_meta_ones_on_meta() -> None:
+    """SEW-D makes ``torch.tensor(finfo.min)`` and position buckets on the CPU, which meet the meta tensors: the pass
+    runs again with those ops' CPU tensors moved to meta (cost/devices.py), and counts what the CPU counts. Its
+    feature encoder's last two convolutions are alike but the second sees half the length: that stack runs in full
+    (cost/repeats.py; run short, it counted the encoder at twice the CPU's length)."""
+    config = transformers.SEWDConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128,
+                                     num_attention_heads=4, conv_dim=(32,) * 3, conv_kernel=(10, 3, 3),
+                                     conv_stride=(5, 2, 2), max_position_embeddings=64, position_buckets=32)
+    _assert_forward_at(config, "SEWDForSequenceClassification", "batch=1 input_values=1x480000")
