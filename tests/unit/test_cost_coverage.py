@@ -255,9 +255,9 @@ def test_a_grid_vision_tower_gets_patches_of_its_temporal_patch_size() -> None:
 def test_tensors_the_model_makes_on_the_cpu_meet_the_meta_ones_on_meta() -> None:
     """SEW-D makes ``torch.tensor(finfo.min)`` and position buckets on the CPU, which meet the meta tensors: the pass
     runs again with those ops' CPU tensors moved to meta (cost/devices.py), and counts what the CPU counts. Its
-    feature encoder's last two convolutions are alike but the second sees half the length: that stack runs in full
-    (cost/repeats.py; run short, it counted the encoder at twice the CPU's length)."""
+    feature encoder's last two convolutions are alike but the second sees a twentieth of the length: that stack runs
+    in full (cost/repeats.py; run short, it counted the encoder's last layer at twenty times the CPU's length)."""
     config = transformers.SEWDConfig(num_hidden_layers=2, hidden_size=64, intermediate_size=128,
-                                     num_attention_heads=4, conv_dim=(32,) * 3, conv_kernel=(10, 3, 3),
-                                     conv_stride=(5, 2, 2), max_position_embeddings=64, position_buckets=32)
+                                     num_attention_heads=4, conv_dim=(32,) * 3, conv_kernel=(50, 20, 20),
+                                     conv_stride=(50, 20, 20), max_position_embeddings=64, position_buckets=32)
     _assert_forward_at(config, "SEWDForSequenceClassification", "batch=1 input_values=1x480000")
