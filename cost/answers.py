@@ -13,11 +13,16 @@ maximum, ``nonzero``, ``tolist``) still raises, and the FLOPs are counted analyt
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import torch
 
 _ALL_ANY = {torch.ops.aten.all: True, torch.ops.aten.any: False}
+
+# What PyTorch says when model code reads a meta tensor's values (``.item()``, ``nonzero``, ``unique_consecutive``,
+# which need the values to know their result or its shape).
+VALUE_READ_ERROR = re.compile(r"cannot be called on meta tensors|with Meta tensors|function for torch\.nonzero\(\)")
 _READ = torch.ops.aten._local_scalar_dense.default
 
 

@@ -41,7 +41,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
-from nnstruct.cost.answers import answer_for, is_value_read
+from nnstruct.cost.answers import VALUE_READ_ERROR, answer_for, is_value_read
 from nnstruct.cost.devices import DEVICE_MISMATCH, meta_retry
 from nnstruct.cost.inputs import ReferenceInput, candidates, reference_tokens
 from nnstruct.cost.meta_cache import PYTHON_KEYS, MetaKernelCache, call
@@ -450,9 +450,9 @@ def count_flops(model: nn.Module, batch: int = 1, tokens: int | None = None) -> 
 def _count_reference(model: nn.Module, reference: ReferenceInput, repeats: list[Repeat]) -> FlopCount:
     """The forward pass on one candidate input: short stacks first; a stack whose first layer never ran (a vision
     tower a text-only input does not call) runs in full and the others stay short; a short pass that fails runs
-    in full. The last error is raised. A device mismatch between tensors the model code makes on the CPU and the
-    meta tensors is retried once with every op that meets both run on meta copies of its CPU tensors
-    (:mod:`nnstruct.cost.devices`)."""
+    in full, unless it failed reading a meta tensor's values. The last error is raised. A device mismatch between
+    tensors the model code makes on the CPU and the meta tensors is retried once with every op that meets both run
+    on meta copies of its CPU tensors (:mod:`nnstruct.cost.devices`)."""
     short = list(repeats)
     default_device = contextlib.nullcontext
     while True:
@@ -465,7 +465,9 @@ def _count_reference(model: nn.Module, reference: ReferenceInput, repeats: list[
             if default_device is contextlib.nullcontext and DEVICE_MISMATCH.search(str(exc)):
                 default_device = meta_retry
                 continue
-            if not short:
+            # A value read on the meta device fails wherever it runs, and the full pass runs the same code up to it:
+            # running the stacks in full would only fail again, at many times the cost.
+            if not short or VALUE_READ_ERROR.search(str(exc)):
                 raise
             short = []
 

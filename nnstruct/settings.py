@@ -193,7 +193,7 @@ SETTINGS: tuple[Setting, ...] = (
             "processes or machines can share one run into one Neo4j.", metavar="I/N"),
     Setting("cost", ("NNSTRUCT_COST",), False, _bool,
             "Count each new tree's cost while building it: FLOPs per module (a forward pass on the meta device), "
-            "weight memory, KV cache. Off by default: it adds more than the 40% budget to a whole-catalogue ingest "
+            "weight memory, KV cache. Off by default: it adds about a third to a whole-catalogue ingest's time "
             "(docs/cost.md)."),
     Setting("dedup_strategy", ("NNSTRUCT_DEDUP_STRATEGY",), Strategy.NAME.value, _choice(Strategy, "dedup strategy"),
             "name: families by base name; architecture: clusters of near-identical module trees; both.",

@@ -72,3 +72,29 @@ def test_a_layer_object_held_twice_is_not_shortened() -> None:
         model = nn.Module()
         model.layers = nn.ModuleList([layer, layer, nn.Linear(8, 8)])
     assert find_repeats(model) == []
+
+
+def test_a_short_pass_that_fails_on_a_value_read_is_not_run_again_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """XLM's short pass fails on its layer lists, indexed by layer number, and runs again in full; given no
+    ``lengths``, it reads ``lengths.max().item()`` before any layer, which the full pass would read too."""
+    from nnstruct.cost import flops
+
+    with torch.device("meta"):
+        model = transformers.AutoModelForSequenceClassification.from_config(
+            transformers.XLMConfig(n_layers=3, emb_dim=64, n_heads=4)).eval()
+    repeats = find_repeats(model)
+    with_lengths, without = (next(c for c in candidates(model) if c.describe() == described) for described in
+                             ("batch=1 input_ids=1x512 lengths=[512]", "batch=1 input_ids=1x512"))
+    passes: list[int] = []
+
+    def counted(model: nn.Module, reference: object, short: list | None = None) -> object:
+        passes.append(len(short or []))
+        return count_forward(model, reference, short)
+
+    monkeypatch.setattr(flops, "count_forward", counted)
+    assert flops._count_reference(model, with_lengths, repeats).method == "forward"
+    assert passes == [len(repeats), 0]  # short, then in full
+    passes.clear()
+    with pytest.raises(RuntimeError, match="cannot be called on meta tensors"):
+        flops._count_reference(model, without, repeats)
+    assert passes == [len(repeats)]  # short only
