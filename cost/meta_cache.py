@@ -42,7 +42,8 @@ def _describe(value: Any) -> Any:
         return (_TENSOR, value.shape, value.stride(), value.storage_offset(), value.dtype)
     if isinstance(value, list | tuple):
         return tuple(_describe(item) for item in value)
-    return value
+    # with its type: 1, 1.0 and True are equal keys, but an int tensor times 1.0 is a float tensor
+    return type(value), value
 
 
 def _key(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -35,6 +35,16 @@ def test_a_repeated_call_gets_fresh_tensors_of_the_recorded_metadata(empty_cache
     assert second.untyped_storage()._cdata != first.untyped_storage()._cdata
 
 
+def test_scalars_equal_in_value_but_not_in_type_are_different_calls(empty_cache: None) -> None:
+    counts = torch.empty(4, dtype=torch.int64, device="meta")
+    with MetaKernelCache():
+        results = [counts * 1, counts * 1.0, counts * True, counts * 1]
+    assert [tensor.dtype for tensor in results] == [torch.int64, torch.float32, torch.int64, torch.int64]
+    flags = torch.empty(4, dtype=torch.bool, device="meta")
+    with MetaKernelCache():
+        assert [(flags + 1).dtype, (flags + True).dtype] == [torch.int64, torch.bool]
+
+
 def test_views_mutations_and_cpu_tensors_always_run_their_kernel(empty_cache: None) -> None:
     x = _meta(4, 6)
     with MetaKernelCache():
