@@ -44,7 +44,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from nnstruct.cost.answers import VALUE_READ_ERROR, answer_for, is_value_read
 from nnstruct.cost.devices import DEVICE_MISMATCH, meta_retry
 from nnstruct.cost.inputs import ReferenceInput, candidates, reference_tokens
-from nnstruct.cost.meta_cache import PYTHON_KEYS, MetaKernelCache, call
+from nnstruct.cost.meta_cache import MetaKernelCache, below_modes, call
 from nnstruct.cost.repeats import Repeat, ancestors, find_repeats, short_stacks
 
 # Attention ops wherever they run, and batched matmuls when they run inside an attention module (eager attention's
@@ -96,12 +96,6 @@ def _uncounted(func: Any) -> bool:
     return answer
 
 
-def _kernel(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """``func``'s kernel, without the dispatch modes below the caller's (the counter, the cache's own mode)."""
-    with torch._C._ExcludeDispatchKeyGuard(PYTHON_KEYS):
-        return func(*args, **kwargs)
-
-
 class _LiveBytes(TorchDispatchMode):
     """Peak bytes of tensors alive at once among the outputs of the ops run inside it (inference activations:
     meta tensors are freed when their last reference goes, which ``weakref.finalize`` observes). It also answers
@@ -131,7 +125,7 @@ class _LiveBytes(TorchDispatchMode):
                 return self._answers[key]
         kwargs = kwargs or {}
         if _uncounted(func):  # from the cache, or its kernel straight away: each mode passed costs Python
-            out = call(func, args, kwargs, lambda: _kernel(func, args, kwargs))
+            out = call(func, args, kwargs, lambda: below_modes(func, args, kwargs))
         else:
             out = func(*args, **kwargs)
         answer = answer_for(func)
@@ -454,16 +448,16 @@ def _count_reference(model: nn.Module, reference: ReferenceInput, repeats: list[
     tensors the model code makes on the CPU and the meta tensors is retried once with every op that meets both run
     on meta copies of its CPU tensors (:mod:`nnstruct.cost.devices`)."""
     short = list(repeats)
-    default_device = contextlib.nullcontext
+    devices = contextlib.nullcontext  # meta_retry after a device mismatch
     while True:
         try:
-            with default_device():
+            with devices():
                 return count_forward(model, reference, short)
         except RepeatNotRun as exc:
             short = [repeat for repeat in short if repeat is not exc.repeat]
         except Exception as exc:
-            if default_device is contextlib.nullcontext and DEVICE_MISMATCH.search(str(exc)):
-                default_device = meta_retry
+            if devices is contextlib.nullcontext and DEVICE_MISMATCH.search(str(exc)):
+                devices = meta_retry
                 continue
             # A value read on the meta device fails wherever it runs, and the full pass runs the same code up to it:
             # running the stacks in full would only fail again, at many times the cost.

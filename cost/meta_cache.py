@@ -86,12 +86,18 @@ def _record(out: Any, inputs: list[int]) -> Any:
 
 # The Python dispatch keys: excluded, an op runs its kernel without passing the dispatch modes active below the
 # caller's (each costs Python per op).
-PYTHON_KEYS = torch._C.DispatchKeySet(torch._C.DispatchKey.Python) | torch._C.DispatchKeySet(
+_PYTHON_KEYS = torch._C.DispatchKeySet(torch._C.DispatchKey.Python) | torch._C.DispatchKeySet(
     torch._C.DispatchKey.PythonTLSSnapshot)
 
 
+def below_modes(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``func``'s kernel, without the dispatch modes active below the caller's (the counter, the cache's own)."""
+    with torch._C._ExcludeDispatchKeyGuard(_PYTHON_KEYS):
+        return func(*args, **kwargs)
+
+
 def _make(record: Any) -> Any:
-    with torch._C._ExcludeDispatchKeyGuard(PYTHON_KEYS):  # an empty tensor is no op for the modes below
+    with torch._C._ExcludeDispatchKeyGuard(_PYTHON_KEYS):  # an empty tensor is no op for the modes below
         if isinstance(record, list):  # a tuple of outputs
             return tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta")
                          for shape, stride, dtype in record)
@@ -128,7 +134,6 @@ def call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], kernel: Calla
         MetaKernelCache.hits += 1
         return _make(record)
     out = kernel()
-    MetaKernelCache.misses += 1
     if len(results) >= MAX_ENTRIES:
         results.clear()
     results[key] = _record(out, _storages((*args, *kwargs.values())))
@@ -139,8 +144,7 @@ class MetaKernelCache(TorchDispatchMode):
     """A dispatch mode that answers repeated meta-kernel calls from ``results`` (see the module docstring)."""
 
     results: dict[Any, Any] = {}  # one per process: a build worker reuses it across the trees it counts
-    hits = 0
-    misses = 0
+    hits = 0  # calls answered from the cache (the tests read it)
 
     def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         kwargs = kwargs or {}

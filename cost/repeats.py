@@ -90,8 +90,8 @@ def _resamples(layer: nn.Module) -> bool:
     """The layer holds a strided convolution or pooling (a speech model's feature encoder: each layer shortens
     the sequence), so its output is not as long as its input."""
     for module in layer.modules():
-        stride = getattr(module, "stride", None)
         if isinstance(module, nn.modules.conv._ConvNd | nn.modules.pooling._MaxPoolNd | nn.modules.pooling._AvgPoolNd):
+            stride = module.stride
             strides = stride if isinstance(stride, tuple | list) else (stride,)
             if any(isinstance(value, int) and value > 1 for value in strides):
                 return True

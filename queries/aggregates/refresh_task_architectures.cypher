@@ -1,8 +1,8 @@
 // title: Aggregates: refresh the per-task counts
 // answers: Rewrites, for each task in $tasks, one TASK_ARCHITECTURE relationship per (architecture, dedup view):
 // how many of the task's built models use that architecture in that view (per hub creation month too), their name
-// families and the most downloaded of them; and the task's own counts (models listed, built, failed, skipped, families, clusters,
-// representatives). The analyses read these instead of every Model, so they stay fast at 100,000s of models.
+// families and the most downloaded of them; and the task's own counts (models listed, built, failed, skipped,
+// families, clusters, representatives). The analyses read these instead of every Model, so they stay fast at 100,000s of models.
 // params: {tasks: ['text-classification']}
 //
 // Ingest and dedup call it for the tasks they changed (a model write marks its task `architecture_counts_stale`
